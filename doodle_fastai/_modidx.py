@@ -21,4 +21,12 @@ d = { 'settings': { 'branch': 'main',
                                     'doodle_fastai.core.simplify_raw': ('core.html#simplify_raw', 'doodle_fastai/core.py'),
                                     'doodle_fastai.core.stroke_times': ('core.html#stroke_times', 'doodle_fastai/core.py'),
                                     'doodle_fastai.core.strokes_to_arrays': ('core.html#strokes_to_arrays', 'doodle_fastai/core.py'),
-                                    'doodle_fastai.core.word_to_label': ('core.html#word_to_label', 'doodle_fastai/core.py')}}}
+                                    'doodle_fastai.core.word_to_label': ('core.html#word_to_label', 'doodle_fastai/core.py')},
+            'doodle_fastai.model': { 'doodle_fastai.model.ModelFileError': ('model.html#modelfileerror', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model._refuse_pickle': ('model.html#_refuse_pickle', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model._sha256': ('model.html#_sha256', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model.doodle_resnet': ('model.html#doodle_resnet', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model.export_model': ('model.html#export_model', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model.load_model': ('model.html#load_model', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model.map3': ('model.html#map3', 'doodle_fastai/model.py'),
+                                     'doodle_fastai.model.top3': ('model.html#top3', 'doodle_fastai/model.py')}}}
