@@ -1,23 +1,74 @@
 #!/usr/bin/env bash
-# The project's test command (README, `.ci/run`): install into .venv if needed, check that the notebooks are clean
-# and exported (the nbdev3 CI gate), run every notebook's tests, then build and browser-test the docs site.
+# The project's test command (README, `.ci/run`): install into .venv if needed, then
+#   1. the nbdev3 gate: nbdev-clean and nbdev-export must not change the tree; README.md must match nbs/index.ipynb
+#   2. every notebook's tests (nbdev-test, via tools/nbtest.py; 10_docs also checks that everything is documented)
+#   3. the docs site: `doodle-docs` builds _site/ from nbdev's processed notebooks with mkdocs-material (no quarto)
+#   4. the browser check: _site/ served on 127.0.0.1, every page opened in headless Chromium (tools/browser_check.py),
+#      screenshots in artifacts/screenshots/
+# Each step runs even when an earlier one failed (the browser check needs a fresh build); the summary at the end gives
+# each step's status and time, and the exit status is 1 if any step failed.
 # Flags: NBDEV_FLAGS="slow" (or "slow cuda" on a GPU machine) runs the flagged cells too.
-set -euo pipefail
+# Chromium: installed with apt when missing; if that is impossible the browser step is skipped with a loud message,
+# except under CI=true, where that is a failure.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-.venv/bin/pip install -q -e ".[dev]" 2>&1 | grep -v '^WARNING: Location' || true
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv || exit 1; fi
+.venv/bin/pip install -q -e ".[dev]" 2>&1 | grep -v '^WARNING: Location'
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "FAIL: pip install -e '.[dev]'"; exit 1; }
 source .venv/bin/activate
 
-echo "== nbdev-clean / nbdev-export must not change the tree"
-before=$(git status --porcelain -- nbs doodle_fastai | md5sum)
-nbdev-clean
-nbdev-export
-after=$(git status --porcelain -- nbs doodle_fastai | md5sum)
-if [ "$before" != "$after" ]; then
-  echo "FAIL: notebooks are not clean or the library is out of sync with them; run nbdev-clean && nbdev-export and commit:"
-  git status --porcelain -- nbs doodle_fastai; exit 1
+results=(); failed=0
+record() { results+=("$(printf '%-5s %5ss  %s' "$1" "$2" "$3")"); [ "$1" = FAIL ] && failed=1; return 0; }
+step() {  # step NAME COMMAND...: run it, time it, record ok/FAIL
+  local name=$1 t0=$SECONDS; shift
+  echo; echo "== $name"
+  if "$@"; then record ok $((SECONDS-t0)) "$name"; return 0; else record FAIL $((SECONDS-t0)) "$name"; return 1; fi
+}
+
+tree_sums() { find nbs doodle_fastai -type f -not -path '*/__pycache__/*' -not -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 md5sum; }
+clean_export() {
+  local before after changed
+  before=$(tree_sums)
+  nbdev-clean && nbdev-export || return 1
+  after=$(tree_sums)
+  changed=$(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | awk '{print $3}' | sort -u)
+  if [ -n "$changed" ]; then
+    echo "FAIL: notebooks were not clean or the library was out of sync with them; nbdev-clean && nbdev-export changed"
+    echo "(now fixed in the working tree: review and commit):"; echo "$changed" | sed 's/^/  /'; return 1
+  fi
+}
+
+find_chromium() { [ -n "${CHROMIUM:-}" ] || command -v chromium || command -v chromium-browser || command -v google-chrome; }
+install_chromium() {
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null && find_chromium
+}
+
+step "nbdev-clean / nbdev-export leave the tree unchanged" clean_export
+step "README.md is generated from nbs/index.ipynb (doodle-docs --readme --check)" doodle-docs --readme --check
+step "nbdev-test, every notebook (flags: ${NBDEV_FLAGS:-none})" python tools/nbtest.py --flags "${NBDEV_FLAGS:-}"
+if step "docs site -> _site/ (doodle-docs)" doodle-docs; then
+  have_chromium=1
+  if ! find_chromium >/dev/null; then
+    echo; echo "== install chromium (apt)"; t0=$SECONDS
+    if install_chromium; then record ok $((SECONDS-t0)) "install chromium (apt)"; else have_chromium=0; fi
+  fi
+  if [ $have_chromium = 1 ]; then
+    step "browser check of _site/ in headless Chromium" python tools/browser_check.py
+  elif [ "${CI:-}" = true ]; then
+    record FAIL 0 "browser check: no Chromium and apt could not install it (CI=true: this is a failure)"
+  else
+    echo; echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    echo "!!! SKIPPING THE BROWSER CHECK: Chromium is missing and apt-get could not install it."
+    echo "!!! Install it (apt-get install chromium) or point \$CHROMIUM at a Chrome/Chromium binary, then rerun."
+    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    record SKIP 0 "browser check (NO CHROMIUM: see the message above)"
+  fi
+else
+  record FAIL 0 "browser check: not run, the docs build failed"
 fi
 
-echo "== nbdev-test ${NBDEV_FLAGS:-}"
-python tools/nbtest.py --flags "${NBDEV_FLAGS:-}"
+echo; echo "== summary (${SECONDS}s in all)"
+printf '%s\n' "${results[@]}"
+exit $failed
