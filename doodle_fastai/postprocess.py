@@ -17,10 +17,14 @@ __all__ = ['Preds', 'ensemble', 'balance_weights', 'rebalance', 'top3_labels', '
            'ranks_to_scores', 'map3_ranks', 'score_table', 'evaluate_submission', 'evaluate_preds', 'main_evaluate',
            'main_ensemble']
 
-# %% ../nbs/07_postprocess.ipynb #4658396c
+# %% ../nbs/07_postprocess.ipynb #053555ee
 class Preds:
     "Probabilities (N, C) of N drawings with their `key_ids` and the `categories` of the columns"
-    def __init__(self, probs, key_ids, categories, bad=None):
+    def __init__(self, probs,    # probabilities (N, C)
+                 key_ids,        # (N,) key_id of each row
+                 categories,     # (C,) category name of each column
+                 bad=None,       # (N,) rows that got a fallback prediction (none when None)
+                ):
         self.probs, self.key_ids = np.asarray(probs), np.asarray(key_ids, np.int64)
         self.categories = [str(c) for c in categories]
         self.bad = np.zeros(len(self.key_ids), bool) if bad is None else np.asarray(bad, bool)
@@ -63,7 +67,7 @@ class Preds:
         if (pos < 0).any(): raise ValueError(f'{(pos < 0).sum()} key_ids missing from predictions, e.g. {key_ids[pos < 0][:3].tolist()}')
         return Preds(self.probs[pos], key_ids, self.categories, self.bad[pos])
 
-# %% ../nbs/07_postprocess.ipynb #3d5ceaf1
+# %% ../nbs/07_postprocess.ipynb #e643f87a
 def ensemble(preds:list,              # `Preds` objects or paths of saved `.npz` files
              weights:list=None,       # one weight each (normalised to sum 1); equal when None
              geometric:bool=False,    # weighted mean of log-probabilities (renormalised) instead of probabilities
@@ -82,7 +86,7 @@ def ensemble(preds:list,              # `Preds` objects or paths of saved `.npz`
     if geometric: acc = np.exp(acc - acc.max(1, keepdims=True)); acc /= acc.sum(1, keepdims=True)
     return Preds(acc.astype(np.float32), ref.key_ids, ref.categories, bad)
 
-# %% ../nbs/07_postprocess.ipynb #1ef821e2
+# %% ../nbs/07_postprocess.ipynb #812a327e
 def balance_weights(probs:np.ndarray,          # probabilities (N, C)
                     prior:np.ndarray=None,      # expected class frequencies of the test set (uniform when None)
                     steps:tuple=(0.9, 0.97, 0.99, 0.997), # multiplicative weight steps, coarse to fine
@@ -113,8 +117,10 @@ def rebalance(probs:np.ndarray, # probabilities (N, C)
     q = np.asarray(probs, np.float32) * balance_weights(probs, prior, **kwargs)
     return q / q.sum(1, keepdims=True)
 
-# %% ../nbs/07_postprocess.ipynb #41652c4e
-def top3_labels(probs:np.ndarray, categories:list)->list:
+# %% ../nbs/07_postprocess.ipynb #a4e0e1b9
+def top3_labels(probs:np.ndarray, # probabilities or scores (N, C)
+                categories:list,  # names of the C columns
+               )->list:           # N strings of 3 underscored categories
     "Kaggle `word` strings: the 3 best categories of each row, underscored, best first"
     labs = np.array([word_to_label(c) for c in categories], dtype=object)
     return [' '.join(r) for r in labs[top3(np.asarray(probs, np.float32)).numpy()]]
@@ -138,7 +144,7 @@ def read_key_words(path, # CSV with columns `key_id,word` (a submission or a lab
     if k.duplicated().any(): raise ValueError(f'{path}: duplicate key_id {int(k[k.duplicated()].iloc[0])}')
     return pd.DataFrame({'key_id': k.astype(np.int64), 'word': df.word})
 
-# %% ../nbs/07_postprocess.ipynb #7975f588
+# %% ../nbs/07_postprocess.ipynb #39ccdda9
 def ranks_to_scores(ranks:np.ndarray,  # (N, k) predicted class ids, best first; -1 for none/unknown
                     n_classes:int,     # number of classes C
                    )->np.ndarray:      # (N, C+k) scores whose top-k are the ranks
@@ -151,12 +157,14 @@ def ranks_to_scores(ranks:np.ndarray,  # (N, k) predicted class ids, best first;
     s[np.arange(N)[:, None], cols] = k - np.arange(k)
     return s
 
-def map3_ranks(ranks:np.ndarray, targs:np.ndarray)->float:
+def map3_ranks(ranks:np.ndarray, # (N, <=3) predicted class ids, best first; -1 for none/unknown
+               targs:np.ndarray, # (N,) true class ids
+              )->float:
     "MAP@3 of ranked predictions (N, <=3) against class ids, via `model.map3`"
     ranks = np.asarray(ranks).reshape(len(ranks), -1)[:, :3]
     return float(map3(ranks_to_scores(ranks, int(max(ranks.max(initial=-1), np.max(targs)))+1), targs))
 
-# %% ../nbs/07_postprocess.ipynb #6f2cb54a
+# %% ../nbs/07_postprocess.ipynb #dcc1b88f
 def score_table(scores:np.ndarray,  # (N, C') scores; columns >= len(categories) are fillers
                 targs:np.ndarray,   # (N,) true class ids
                 categories:list,    # names of the classes
@@ -210,8 +218,9 @@ def evaluate_preds(preds,          # `Preds` or path of a saved `.npz`
     idx = {c: i for i,c in enumerate(pcats + extra)}
     return score_table(scores, np.array([idx[w] for w in words]), pcats + extra)
 
-# %% ../nbs/07_postprocess.ipynb #60bdc919
-def main_evaluate(argv=None):
+# %% ../nbs/07_postprocess.ipynb #ac66be20
+def main_evaluate(argv=None, # command-line arguments (default: sys.argv[1:])
+                 ):
     "Console script `doodle-evaluate`: MAP@3, accuracy and per-category recall of a submission or probability file"
     p = argparse.ArgumentParser(prog='doodle-evaluate', description=main_evaluate.__doc__)
     p.add_argument('--pred', required=True, help='submission CSV (key_id,word) or probability file (.npz)')
@@ -230,7 +239,8 @@ def main_evaluate(argv=None):
     if o.worst: print(per.sort_values(['map3', 'word']).head(o.worst).to_string(index=False, float_format='%.3f'))
     if o.per_category: per.to_csv(o.per_category, index=False)
 
-def main_ensemble(argv=None):
+def main_ensemble(argv=None, # command-line arguments (default: sys.argv[1:])
+                 ):
     "Weighted ensemble of saved probability files (aligned by key_id and category name) into a submission"
     p = argparse.ArgumentParser(prog='doodle-ensemble', description=main_ensemble.__doc__)
     p.add_argument('probs', nargs='+', help='probability files (.npz) written by doodle-predict')

@@ -27,8 +27,9 @@ _ = csv.field_size_limit(1 << 30)  # a drawing cell can exceed the default 128 K
 __all__ = ['is_sqlite', 'count_test_rows', 'test_batches', 'default_model_dir', 'default_device', 'Predictor', 'predict_drawing',
            'predict_test', 'predict_file', 'main_predict', 'evaluate_variants']
 
-# %% ../nbs/06_predict.ipynb #cb969ad9
-def is_sqlite(path)->bool:
+# %% ../nbs/06_predict.ipynb #4bbb0dde
+def is_sqlite(path, # file to check
+             )->bool:
     "True when `path` is an SQLite database (by its header, not its name)"
     with open(path, 'rb') as f: return f.read(16) == b'SQLite format 3\x00'
 
@@ -77,7 +78,8 @@ def _db_batches(path, bs, raw):
         for i in range(0, len(rej), bs): yield [(f'{f}:{l}', k, None, None, f'rejected at ingestion: {why}') for l,k,why,f in rej[i:i+bs]]
     finally: con.close()
 
-def count_test_rows(path)->int:
+def count_test_rows(path, # test CSV or database
+                   )->int:
     "Number of rows of a test CSV (newlines, fast; drawings hold none) or of a database's `test` table"
     if is_sqlite(path):
         con = open_db(path, readonly=True)
@@ -97,12 +99,14 @@ def test_batches(path, # test CSV or database
     _csv_header(path)
     return _csv_batches(path, bs)
 
-# %% ../nbs/06_predict.ipynb #520d8ae5
+# %% ../nbs/06_predict.ipynb #4daeede9
 def default_model_dir()->Path:
     "Where `doodle-train` writes its model: `models/resnet18` in the repository"
     return Path(doodle_fastai.__file__).resolve().parent.parent/'models'/'resnet18'
 
-def default_device()->torch.device: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+def default_device()->torch.device:
+    "CUDA when available, else the CPU"
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 class Predictor:
     "A model loaded once, with the rendering it was trained with, that turns stored drawings into probabilities"
@@ -148,7 +152,7 @@ class Predictor:
         p = self.predict_blobs([encode_drawing(simplify_raw(strokes) if raw else strokes)])[0]
         return [(self.categories[i], float(p[i])) for i in np.argsort(-p)[:k]]
 
-# %% ../nbs/06_predict.ipynb #03164fc8
+# %% ../nbs/06_predict.ipynb #8ed72d84
 @functools.lru_cache(maxsize=4)
 def _cached_predictor(model_dir:str, device:str|None): return Predictor(model_dir, device)
 
@@ -160,7 +164,7 @@ def predict_drawing(strokes,        # list of `[xs, ys]` (ints 0-255), raw `[xs,
     "Top-3 categories of one drawing, with a model loaded once and cached"
     return _cached_predictor(str(Path(model_dir or default_model_dir()).resolve()), device).predict_drawing(strokes, k)
 
-# %% ../nbs/06_predict.ipynb #64ecf46a
+# %% ../nbs/06_predict.ipynb #bb124b9a
 def _prefetch(it, fn):
     "Yield `(x, fn(x))` for x in `it`, reading and computing the next one in a background thread"
     it = iter(it)
@@ -209,7 +213,7 @@ def predict_test(pred:Predictor, # loaded model
     return dict(key_ids=np.array(keys, np.int64), probs=fill(ps), flipped=fill(pfs) if flip else None, bad=bad,
                 rejects=pd.DataFrame(rejects, columns=['line', 'key_id', 'reason']).astype({'key_id': 'Int64'}))
 
-# %% ../nbs/06_predict.ipynb #9edf3b30
+# %% ../nbs/06_predict.ipynb #c8bdc8b4
 def _report_rejects(rej, out, log):
     rej.to_csv(out, index=False)
     for r in rej.head(10).itertuples(): print(f'bad row: line {r.line}, key_id {r.key_id}: {r.reason}', file=sys.stderr)
@@ -250,8 +254,9 @@ def predict_file(model,            # model directory from `export_model`
         log(f"test MAP@3 {summ['map3']:.4f}, accuracy {summ['accuracy']:.4f} over {summ['n']} labelled drawings")
     return res
 
-# %% ../nbs/06_predict.ipynb #7adaead7
-def main_predict(argv=None):
+# %% ../nbs/06_predict.ipynb #b3ef8135
+def main_predict(argv=None, # command-line arguments (default: sys.argv[1:])
+                ):
     "Console script `doodle-predict`: predict a test CSV or database into a Kaggle submission"
     p = argparse.ArgumentParser(prog='doodle-predict', description=main_predict.__doc__)
     a = p.add_argument
@@ -270,13 +275,16 @@ def main_predict(argv=None):
     try: predict_file(o.model, o.test, o.out, o.labels, o.device, o.bs, o.tta, o.amp, o.rebalance, o.probs, not o.no_progress)
     except (ModelFileError, FileNotFoundError, ValueError, DrawingError) as e: sys.exit(f'doodle-predict: error: {e}')
 
-# %% ../nbs/06_predict.ipynb #526f88a4
+# %% ../nbs/06_predict.ipynb #1d0d28f7
 def evaluate_variants(model_dir,           # model directory
                       test,                # test CSV or database
                       labels,              # labels CSV (`key_id,word`)
                       tta:tuple=(0., .5),  # flip TTA weights to try
                       balance:tuple=(False, True), # without and with rebalancing
-                      device=None, bs:int=256, amp:bool=False, progress:bool=True,
+                      device=None,         # 'cpu', 'cuda', ... (default: CUDA when available)
+                      bs:int=256,          # batch size
+                      amp:bool=False,      # mixed precision (bfloat16 on CPU, float16 on CUDA)
+                      progress:bool=True,  # show a progress bar
                      )->pd.DataFrame:      # one row per variant: map3, accuracy, top3_accuracy
     "MAP@3 and accuracy of a model on a labelled test set with and without flip TTA and rebalancing"
     pred = Predictor(model_dir, device, amp=amp)

@@ -71,4 +71,7 @@ fi
 
 echo; echo "== summary (${SECONDS}s in all)"
 printf '%s\n' "${results[@]}"
+n_ok=0; n_fail=0
+for r in "${results[@]}"; do case "$r" in ok*) n_ok=$((n_ok+1));; FAIL*) n_fail=$((n_fail+1));; esac; done
+echo "checks: $n_ok passed, $n_fail failed"
 exit $failed

@@ -16,5 +16,6 @@ if __name__ == '__main__':
                    basepath=cfg.config_path, do_print=False)
     for f, (ok, t) in zip(files, res): print(f'{"PASS" if ok else "FAIL"} {f.name} ({t:.0f}s)')
     npass = sum(ok for ok, _ in res)
-    print(f'notebooks: {npass} passed, {len(res)-npass} failed  ({time.time()-t0:.0f}s, flags: {a.flags or "none"})')
+    print(f'{time.time()-t0:.0f}s in all, flags: {a.flags or "none"}')
+    print(f'notebooks: {npass} passed, {len(res)-npass} failed')
     sys.exit(0 if npass == len(res) else 1)
