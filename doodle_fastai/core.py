@@ -33,7 +33,7 @@ def sample_dir()->Path:
     import doodle_fastai
     return Path(doodle_fastai.__file__).resolve().parent.parent/'data'/'quickdraw'
 
-# %% ../nbs/00_core.ipynb #972a167e
+# %% ../nbs/00_core.ipynb #b13b9c5b
 def _fail(msg): raise DrawingError(msg)
 
 def strokes_to_arrays(strokes:list,      # parsed drawing: list of `[xs, ys]` or `[xs, ys, ts]`
@@ -66,13 +66,15 @@ def strokes_to_arrays(strokes:list,      # parsed drawing: list of `[xs, ys]` or
     if len(lens) > 65535 or max(lens) > 65535: _fail('too many strokes or points')
     return np.array(lens, np.uint32), xy.astype(np.uint8), None
 
-# %% ../nbs/00_core.ipynb #45f11f7f
-def encode_drawing(strokes:list)->bytes:
+# %% ../nbs/00_core.ipynb #dc629146
+def encode_drawing(strokes:list, # simplified drawing: list of `[xs, ys]` strokes, ints 0-255
+                  )->bytes:       # `<u2 S> <u2 lens*S> <u8 x,y interleaved * N>`
     "Validate a simplified drawing (list of `[xs, ys]`, ints 0-255) and encode it as a compact blob"
     lens, xy, _ = strokes_to_arrays(strokes)
     return struct.pack('<H', len(lens)) + lens.astype('<u2').tobytes() + xy.tobytes()
 
-def decode_drawing(blob:bytes)->tuple:
+def decode_drawing(blob:bytes, # blob from `encode_drawing`
+                  )->tuple:     # (lens uint16 (S,), xy uint8 (N,2))
     "Decode a blob from `encode_drawing` into (lens uint16 (S,), xy uint8 (N,2)) zero-copy views"
     n = int.from_bytes(blob[:2], 'little')
     lens = np.frombuffer(blob, '<u2', n, 2)
@@ -80,20 +82,23 @@ def decode_drawing(blob:bytes)->tuple:
     if len(xy) != int(lens.sum()): raise DrawingError(f'corrupt drawing blob: {len(xy)} points, lengths say {lens.sum()}')
     return lens, xy
 
-def blob_to_strokes(blob:bytes)->list:
+def blob_to_strokes(blob:bytes, # blob from `encode_drawing`
+                   )->list:      # list of `[xs, ys]` strokes
     "The original list of `[xs, ys]` strokes (Python ints) from an `encode_drawing` blob"
     lens, xy = decode_drawing(blob)
     return [[p[:,0].tolist(), p[:,1].tolist()] for p in np.split(xy, np.cumsum(lens)[:-1])]
 
-# %% ../nbs/00_core.ipynb #c099cf65
-def encode_raw(strokes:list)->bytes:
+# %% ../nbs/00_core.ipynb #128ff433
+def encode_raw(strokes:list, # raw drawing: list of `[xs, ys, ts]` strokes
+              )->bytes:       # dtype code, stroke count and lengths, coordinates, int32 times
     "Validate a raw drawing (list of `[xs, ys, ts]`) and encode it losslessly, timing included"
     lens, xy, t = strokes_to_arrays(strokes, raw=True)
     if t.max() >= 2**31: _fail('time beyond int32 ms')
     code, dt = (b'f', '<f4') if (xy.astype(np.float32) == xy).all() else (b'd', '<f8')
     return code + struct.pack('<I', len(lens)) + lens.astype('<u4').tobytes() + xy.astype(dt).tobytes() + t.astype('<i4').tobytes()
 
-def decode_raw(blob:bytes)->tuple:
+def decode_raw(blob:bytes, # blob from `encode_raw`
+              )->tuple:     # (lens uint32 (S,), xy float (N,2), ts int32 (N,))
     "Decode an `encode_raw` blob into (lens uint32 (S,), xy float (N,2), ts int32 (N,))"
     dt = {b'f':'<f4', b'd':'<f8'}.get(blob[:1])
     if dt is None: raise DrawingError(f'corrupt raw blob: unknown dtype code {blob[:1]!r}')
@@ -102,19 +107,21 @@ def decode_raw(blob:bytes)->tuple:
     xy = np.frombuffer(blob, dt, 2*N, off).reshape(-1, 2)
     return lens, xy, np.frombuffer(blob, '<i4', N, off+xy.nbytes)
 
-def raw_blob_to_strokes(blob:bytes)->list:
+def raw_blob_to_strokes(blob:bytes, # blob from `encode_raw`
+                       )->list:      # list of `[xs, ys, ts]` strokes
     "The original list of `[xs, ys, ts]` strokes from an `encode_raw` blob (ints stay ints)"
     lens, xy, t = decode_raw(blob)
     num = lambda a: [int(v) if v == int(v) else float(v) for v in a.tolist()]
     return [[num(p[:,0]), num(p[:,1]), q.tolist()] for p,q in zip(np.split(xy, np.cumsum(lens)[:-1]), np.split(t, np.cumsum(lens)[:-1]))]
 
-def stroke_times(blob:bytes)->np.ndarray:
+def stroke_times(blob:bytes, # blob from `encode_raw`
+                )->np.ndarray: # (S, 2) start and end time of each stroke in ms
     "Per-stroke (start, end) times in ms, shape (S, 2), from an `encode_raw` blob"
     lens, _, t = decode_raw(blob)
     ends = np.cumsum(lens.astype(np.int64))
     return np.stack([t[ends-lens], t[ends-1]], 1)
 
-# %% ../nbs/00_core.ipynb #21608a8e
+# %% ../nbs/00_core.ipynb #33c9ac93
 def _rdp(p:np.ndarray, eps:float)->np.ndarray:
     "Indices kept by Ramer-Douglas-Peucker on polyline `p` (iterative, numpy)"
     keep = np.zeros(len(p), bool); keep[[0, -1]] = True
@@ -152,11 +159,13 @@ def simplify_raw(strokes:list, # raw drawing: list of `[xs, ys, ts]`
         out.append([q[:,0].tolist(), q[:,1].tolist()])
     return out
 
-# %% ../nbs/00_core.ipynb #94bb5db5
-def word_to_label(word:str)->str:
+# %% ../nbs/00_core.ipynb #46af0971
+def word_to_label(word:str, # category name, e.g. `The Eiffel Tower`
+                 )->str:    # the name with `_` for spaces
     "Category name as written in a Kaggle submission (`The Eiffel Tower` -> `The_Eiffel_Tower`)"
     return word.replace(' ', '_')
 
-def label_to_word(label:str)->str:
+def label_to_word(label:str, # category name as in a Kaggle submission, e.g. `The_Eiffel_Tower`
+                 )->str:     # the name with spaces
     "Inverse of `word_to_label`"
     return label.replace('_', ' ')

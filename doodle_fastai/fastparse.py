@@ -14,7 +14,7 @@ from .core import *
 # %% auto #0
 __all__ = ['encode_drawings', 'corrupt', 'scan_csv']
 
-# %% ../nbs/01b_fastparse.ipynb #c0541d46
+# %% ../nbs/01b_fastparse.ipynb #f01a029d
 @njit(cache=True, nogil=True)
 def _skip_ws(b, i, e):
     while i < e and (b[i] == 32 or b[i] == 10 or b[i] == 13 or b[i] == 9): i += 1
@@ -79,7 +79,8 @@ def _scan_drawings(b, starts, ends):
         offs[r+1] = o
     return out[:o], offs, ok
 
-def encode_drawings(texts:list)->list: # JSON texts (all `str` or all `bytes`) of simplified drawings
+def encode_drawings(texts:list, # JSON texts (all `str` or all `bytes`) of simplified drawings
+                   )->list:      # an `encode_drawing` blob or the `DrawingError`, per text
     "`core.encode_drawing(core.parse_drawing(t))` for many texts at once: a blob, or the `DrawingError`, per text"
     if not texts: return []
     s = '\n'.join(texts).encode('ascii', 'replace') if isinstance(texts[0], str) else b'\n'.join(texts)
@@ -93,11 +94,12 @@ def encode_drawings(texts:list)->list: # JSON texts (all `str` or all `bytes`) o
         except DrawingError as e: res[i] = e
     return res
 
-# %% ../nbs/01b_fastparse.ipynb #c2e21625
+# %% ../nbs/01b_fastparse.ipynb #4676f576
 def corrupt(data:str|bytes,        # text to damage
             n:int=1,               # number of damaged places
             alphabet:str|bytes='0123456789[], -.e"x\n', # characters to insert or replace with
-            rng:random.Random|None=None)->str|bytes:
+            rng:random.Random|None=None, # random generator (default: `random.Random(0)`)
+           )->str|bytes:           # the damaged text, same type as `data`
     "`data` with `n` random characters deleted, inserted or replaced: fuzzing input for the parsers' tests"
     rng, out = rng or random.Random(0), bytearray(data) if isinstance(data, bytes) else list(data)
     if isinstance(data, bytes) and isinstance(alphabet, str): alphabet = alphabet.encode()
@@ -108,7 +110,7 @@ def corrupt(data:str|bytes,        # text to damage
         else: out[i] = c
     return bytes(out) if isinstance(data, bytes) else ''.join(out)
 
-# %% ../nbs/01b_fastparse.ipynb #599b2db9
+# %% ../nbs/01b_fastparse.ipynb #ebcd0a5e
 @njit(cache=True, nogil=True)
 def _field_is(b, s, e, word):
     if e - s != len(word): return False
@@ -186,7 +188,9 @@ def _scan_csv(b, eof, nc, ik, idr, irec, enc):
 def scan_csv(buf:bytes,     # chunk of a Kaggle CSV (after the header)
              eof:bool,      # the chunk ends the file (else the last, incomplete row is left)
              nc:int,        # number of header fields
-             ik:int, idr:int, irec:int=-1, # columns of key_id, drawing, recognized (-1: none)
+             ik:int,        # column of key_id
+             idr:int,       # column of drawing
+             irec:int=-1,   # column of recognized (-1: none)
              enc:bool=True, # encode drawings (False for raw sources: their rows all take the exact path)
             )->dict:
     "Rows of a CSV chunk: `status` (0 plain, 1 needs the exact path, 2 blank), line, byte span, fields, key, recognized, blobs"

@@ -52,7 +52,7 @@ def open_db(path:str|Path,      # SQLite file
         con.close(); raise IngestError(f'{path}: schema version {v[0]}, this code writes {SCHEMA_VERSION}')
     return con
 
-# %% ../nbs/01_ingest.ipynb #841e8c28
+# %% ../nbs/01_ingest.ipynb #095efa43
 def _ensure_words(con, words)->dict:
     "Add `words` to `categories` keeping ids = alphabetical rank, remapping stored `cat`s; returns word -> id"
     cur = dict(con.execute('SELECT word, id FROM categories'))
@@ -67,7 +67,7 @@ def _ensure_words(con, words)->dict:
     con.executemany('INSERT INTO categories VALUES (?,?)', [(i,w) for w,i in ids.items()])
     return ids
 
-# %% ../nbs/01_ingest.ipynb #f9f024b3
+# %% ../nbs/01_ingest.ipynb #077d3f0b
 def _key(kid):
     "`kid` as an int in 0..2^63-1 (from an int or a string of ASCII digits), or None"
     if isinstance(kid, str) and kid.isascii() and kid.isdigit(): kid = int(kid)
@@ -128,7 +128,7 @@ def _stage(con, src, sid, batch, cats, testkeys)->tuple:
     if test: testkeys.update(r[1] for r in tst)
     return len(trn) + len(tst), rej
 
-# %% ../nbs/01_ingest.ipynb #92480d1d
+# %% ../nbs/01_ingest.ipynb #36f96aad
 _UPSERT = '''ON CONFLICT(key_id) DO UPDATE SET raw = coalesce(raw, excluded.raw), cat = coalesce(cat, excluded.cat),
   drawing = CASE WHEN computed AND NOT excluded.computed THEN excluded.drawing ELSE drawing END,
   computed = computed AND excluded.computed
@@ -154,7 +154,7 @@ def _merge(con, pause=0.)->int:
     con.execute('COMMIT')
     return n
 
-# %% ../nbs/01_ingest.ipynb #e054f135
+# %% ../nbs/01_ingest.ipynb #feadf013
 _STAGE_PRAGMAS = 'PRAGMA stage.journal_mode=TRUNCATE; PRAGMA stage.synchronous=OFF;'  # kill-safe; a power cut may spoil it
 _STAGE = '''
 CREATE TABLE IF NOT EXISTS stage.st_progress(src INTEGER PRIMARY KEY, path TEXT UNIQUE, tbl TEXT, size INTEGER, mtime_ns INTEGER,
@@ -254,12 +254,13 @@ def ingest(srcs:list,           # files or folders: Kaggle CSVs, Google ndjson (
     log(f"stored {st['stored']:,} rows, rejected {st['rejected']:,}, {st['seconds']:.1f} s, {st['rows_per_s']:,.0f} rows/s")
     return st
 
-# %% ../nbs/01_ingest.ipynb #0d64192b
+# %% ../nbs/01_ingest.ipynb #554553fa
 def _reason_kind(reason:str)->str:
     "The kind of a reject reason, without its details: 'stroke 3 has mismatched lengths [3, 2]' -> 'stroke N has mismatched lengths'"
     return re.split(r' \(|: | \[', re.sub(r'stroke \d+', 'stroke N', reason))[0]
 
-def db_summary(path:str|Path)->dict:
+def db_summary(path:str|Path, # drawing database (SQLite file) written by `ingest`
+              )->dict:        # counts by table, sources done, rejects by kind, `unfinished_run`
     "Rows per table, categories, raw coverage, sources and rejects by kind of reason of a drawing database"
     con = open_db(path, readonly=True)
     try:
@@ -275,7 +276,8 @@ def db_summary(path:str|Path)->dict:
     finally: con.close()
     return s
 
-def format_summary(s:dict)->str:
+def format_summary(s:dict, # result of `db_summary`
+                  )->str:   # a few lines of text
     "`db_summary` as a few lines of text"
     out = [f"{s['path']}: {s['categories']:,} categories, {s['sources_done']:,}/{s['sources']:,} source files done",
            f"  train {s['train']:,} rows ({s['train_raw']:,} with raw timing)",
@@ -285,7 +287,7 @@ def format_summary(s:dict)->str:
     if s['unfinished_run']: out.append('  an interrupted run left a stage file: run doodle-ingest again to finish it')
     return '\n'.join(out)
 
-# %% ../nbs/01_ingest.ipynb #ca79f95f
+# %% ../nbs/01_ingest.ipynb #f885f975
 def main(argv:list|None=None): # command-line arguments (default `sys.argv[1:]`)
     "`doodle-ingest SRC [SRC ...] --db PATH`: ingest, then print the database summary; exit 2 on a bad source"
     p = argparse.ArgumentParser('doodle-ingest', description='Load Quick, Draw! drawings (Kaggle CSV, Google ndjson, '
@@ -299,5 +301,5 @@ def main(argv:list|None=None): # command-line arguments (default `sys.argv[1:]`)
     except IngestError as e: p.exit(2, f'doodle-ingest: error: {e}\n')
     print(format_summary(db_summary(a.db)))
 
-# %% ../nbs/01_ingest.ipynb #85f5c779
+# %% ../nbs/01_ingest.ipynb #9f2003a0
 if __name__ == '__main__': main()

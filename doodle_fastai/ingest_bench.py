@@ -16,12 +16,13 @@ from .ingest import ingest
 # %% auto #0
 __all__ = ['scaled_copy', 'bench_ingest', 'format_bench', 'main']
 
-# %% ../nbs/01a_ingest_bench.ipynb #76aae84f
+# %% ../nbs/01a_ingest_bench.ipynb #6570192f
 def scaled_copy(src:str|Path,          # folder of Kaggle train CSVs (`<word>.csv`)
                 dst:str|Path,          # folder to write the copy to
                 per_cat:int=500,       # rows per category: the real rows, repeated
                 n_cats:int|None=None,  # only the first `n_cats` categories (alphabetical)
-                seed:int=0)->list:     # -> the files written
+                seed:int=0,            # seed of the random new key_ids
+               )->list:                # the files written
     "Write a scaled copy of Kaggle CSVs: each file's real rows repeated to `per_cat` rows, with new unique key_ids"
     rng, used, out = random.Random(seed), set(), []
     Path(dst).mkdir(parents=True, exist_ok=True)
@@ -36,7 +37,7 @@ def scaled_copy(src:str|Path,          # folder of Kaggle train CSVs (`<word>.cs
         out.append(Path(dst)/f.name)
     return out
 
-# %% ../nbs/01a_ingest_bench.ipynb #7850a025
+# %% ../nbs/01a_ingest_bench.ipynb #8444952c
 def _time_baseline(files, db):
     "Seconds for the seed-style `pandas.read_csv(f).to_sql('train', con, if_exists='append')` of `files` into `db`"
     t = time.perf_counter()
@@ -71,7 +72,8 @@ def bench_ingest(src:str|Path|None=None,   # Kaggle train CSV folder (default: t
                 base_db_vs_csv=base_bytes/csv_bytes, cpus=os.cpu_count(),
                 est_50M_ours_min=50e6/(rows/o)/60, est_50M_base_min=50e6/(rows/b)/60)
 
-def format_bench(r:dict)->str:
+def format_bench(r:dict, # result of `bench_ingest`
+                )->str:   # a short report
     "A `bench_ingest` result as a short report"
     return (f"{r['rows']:,} rows in {r['files']} Kaggle CSVs ({r['csv_mb']:.1f} MB), {r['cpus']} CPUs\n"
             f"  doodle-ingest   : {r['ours_s']:6.2f} s  {r['ours_rows_per_s']:>9,.0f} rows/s  db {r['db_vs_csv']:.2f}x CSV bytes\n"
@@ -79,7 +81,7 @@ def format_bench(r:dict)->str:
             f"  speedup {r['speedup']:.2f}x" + ('' if r['rows'] < 100_000 else
             f"; 50M rows extrapolated: {r['est_50M_ours_min']:.0f} min vs {r['est_50M_base_min']:.0f} min"))
 
-# %% ../nbs/01a_ingest_bench.ipynb #e6826e2d
+# %% ../nbs/01a_ingest_bench.ipynb #e28b8f58
 def main(argv:list|None=None): # command-line arguments (default `sys.argv[1:]`)
     "`python -m doodle_fastai.ingest_bench [--per-cat N] [--src DIR] [--workdir DIR] [--repeat N]`: print the benchmark"
     p = argparse.ArgumentParser('doodle-bench ingest', description=bench_ingest.__doc__)
@@ -89,5 +91,5 @@ def main(argv:list|None=None): # command-line arguments (default `sys.argv[1:]`)
     a = p.parse_args(argv)
     print(format_bench(bench_ingest(a.src, a.per_cat, a.workdir, a.n_cats, a.repeat)))
 
-# %% ../nbs/01a_ingest_bench.ipynb #6bc71906
+# %% ../nbs/01a_ingest_bench.ipynb #905d5684
 if __name__ == '__main__': main()

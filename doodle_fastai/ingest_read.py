@@ -23,13 +23,19 @@ class IngestError(ValueError):
 # %% auto #0
 __all__ = ['IngestError', 'Source', 'detect_source', 'find_sources']
 
-# %% ../nbs/01c_ingest_read.ipynb #c8f620f6
+# %% ../nbs/01c_ingest_read.ipynb #f381cc3e
 _EXTS = ('.csv', '.csv.gz', '.ndjson', '.ndjson.gz')
 
 @dataclass
 class Source:
     "A source file: format (`csv`/`ndjson`), table it feeds, raw or simplified, first word, size and mtime"
-    path:Path; fmt:str; table:str; raw:bool; word:str|None; size:int; mtime_ns:int
+    path:Path      # resolved path of the file
+    fmt:str        # `csv` or `ndjson`
+    table:str      # table it feeds: `train` or `test`
+    raw:bool       # Google raw strokes with timing (else simplified)
+    word:str|None  # word of its first row, or its file name (train sources; None for test)
+    size:int       # size in bytes on disk
+    mtime_ns:int   # modification time in ns
 
 def _open(path, text=False):
     "Binary (or CSV-ready text) stream of `path`, gunzipped if it starts with the gzip magic; `.pos()` = bytes read on disk"
@@ -42,7 +48,8 @@ def _open(path, text=False):
 
 def _is_raw(d): return isinstance(d, list) and bool(d) and isinstance(d[0], list) and len(d[0]) == 3
 
-def detect_source(path:str|Path)->Source:
+def detect_source(path:str|Path, # a source file
+                 )->Source:      # its format, table, raw-ness, first word, size and mtime
     "Format, table, raw-ness and first word of one source file, or `IngestError` naming the file"
     p = Path(path)
     try:
@@ -67,7 +74,8 @@ def detect_source(path:str|Path)->Source:
     word = (r1.get('word') or None) if 'word' in hdr else p.name.split('.')[0]
     return Source(fmt='csv', table=table, raw=raw, word=word if table == 'train' else None, **src)
 
-def find_sources(srcs:list)->list:
+def find_sources(srcs:list, # files or folders (their `.csv`, `.ndjson`, `.csv.gz`, `.ndjson.gz` files)
+                )->list:    # `Source` of every file, test sources first
     "Expand folders and detect every file's format (test sources first); `IngestError` on the first bad path"
     files = []
     for s in map(Path, srcs):
@@ -81,7 +89,7 @@ def find_sources(srcs:list)->list:
     for f in files: src = detect_source(f); out.setdefault(src.path, src)
     return sorted(out.values(), key=lambda s: s.table != 'test')
 
-# %% ../nbs/01c_ingest_read.ipynb #62e98d67
+# %% ../nbs/01c_ingest_read.ipynb #85068666
 _BOOL = {'True':1, 'False':0, 'true':1, 'false':0, '1':1, '0':0, True:1, False:0, '':None, None:None}
 _TS = re.compile(r'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?: UTC)?')
 
