@@ -29,8 +29,9 @@ def doodle_resnet(n_classes:int,          # number of categories (from the `cate
     assert isinstance(m.avgpool, nn.AdaptiveAvgPool2d)
     return m
 
-# %% ../nbs/04_model.ipynb #7d730530
-def top3(preds:torch.Tensor|np.ndarray)->torch.Tensor:
+# %% ../nbs/04_model.ipynb #1029da3a
+def top3(preds:torch.Tensor|np.ndarray, # scores (N, C): logits or probabilities
+        )->torch.Tensor:                # (N, 3) class ids, best first
     "Indices of the 3 highest scores of each row of `preds` (N, C), best first"
     preds = torch.as_tensor(preds)
     return preds.topk(min(3, preds.shape[-1]), dim=-1).indices

@@ -29,8 +29,11 @@ def stroke_palette(n:int=256,     # number of colours (strokes beyond `n` reuse 
 
 PALETTE = stroke_palette()
 
-# %% ../nbs/02_render.ipynb #61a6496c
-def frame(size:int, lw:float, border:int)->tuple:
+# %% ../nbs/02_render.ipynb #e9e640ee
+def frame(size:int,     # image size in px
+          lw:float,     # line width in px
+          border:int,   # empty margin in px
+         )->tuple:      # (offset, scale): pixel = offset + coordinate*scale
     "Offset and scale mapping 0-255 coordinates onto pixel centres, keeping ink inside a `border` px margin"
     if not (isinstance(size, (int, np.integer)) and size > 0): raise ValueError(f'size must be a positive int, got {size!r}')
     if not lw > 0 or border < 0: raise ValueError(f'need lw > 0 and border >= 0, got lw={lw}, border={border}')
@@ -93,7 +96,7 @@ def _unpack(buf, offs):
         for q in range(o + 2 + 2*ns[b], offs[b+1], 2): xy[p, 0] = buf[q]; xy[p, 1] = buf[q+1]; p += 1
     return ns, lens, xy, -1
 
-# %% ../nbs/02_render.ipynb #944481a7
+# %% ../nbs/02_render.ipynb #c89a92be
 def time_colours(times:np.ndarray, # (S, 2) start/end ms per stroke, from `core.stroke_times`
                  tmax:float=1e4,   # ms mapped to full brightness
                 )->np.ndarray:     # (S, 3) uint8
@@ -115,7 +118,7 @@ def _draw(ns, lens, xy, size, lw, border, palette, colours=None):
     off, scale = frame(size, lw, border)
     out = np.zeros((len(ns), size, size, 3), np.uint8)
     if colours is None:
-        colours = np.ascontiguousarray(palette, np.uint8)
+        colours = np.ascontiguousarray(PALETTE if palette is None else palette, np.uint8)
         if colours.ndim != 2 or colours.shape[1] != 3 or not len(colours): raise ValueError(f'palette must be (K, 3), got {colours.shape}')
         cstart, ncol = np.zeros(len(ns), np.int64), np.full(len(ns), len(colours))
     else: cstart, ncol = np.cumsum(ns) - ns, ns
@@ -126,7 +129,7 @@ def render_arrays(items:list,           # drawings as (lens (S,), xy (N, 2)) in 
                   size:int=128,         # image size in px
                   lw:float=3,           # line width in px, independent of `size`
                   border:int=2,         # empty margin in px
-                  palette=PALETTE,      # (K, 3) uint8 stroke colours
+                  palette=None,         # (K, 3) uint8 stroke colours (default: `PALETTE`)
                   times:list=None,      # per-item (S, 2) stroke times: colours from `time_colours` instead of `palette`
                  )->np.ndarray:         # (B, size, size, 3) uint8
     "Render drawings given as stroke lengths and points; coordinates outside 0-255 are clipped"
@@ -140,14 +143,14 @@ def render_arrays(items:list,           # drawings as (lens (S,), xy (N, 2)) in 
         cols = np.concatenate([time_colours(t) for t in times]) if items else np.zeros((0, 3), np.uint8)
     return _draw(ns, lens, xy, size, lw, border, palette, cols)
 
-# %% ../nbs/02_render.ipynb #e07e16c7
+# %% ../nbs/02_render.ipynb #453bce1e
 def render_blobs(blobs:list,             # `encode_drawing` blobs
                  size:int=128,           # image size in px
                  lw:float=3,             # line width in px, independent of `size`
                  border:int=2,           # empty margin in px
                  raws:list=None,         # `encode_raw` blobs of the same drawings (for `time_channels`)
                  time_channels:bool=False, # colour strokes by their timing (needs `raws`)
-                 palette=PALETTE,        # (K, 3) uint8 stroke colours
+                 palette=None,           # (K, 3) uint8 stroke colours (default: `PALETTE`)
                  item_tfm=None,          # `f(lens, xy float32) -> (lens, xy)` applied to each drawing before drawing
                 )->np.ndarray:           # (B, size, size, 3) uint8
     "Render a batch of stored drawings in one call"
@@ -166,13 +169,13 @@ def render_blobs(blobs:list,             # `encode_drawing` blobs
     if bad >= 0: raise DrawingError(f'item {bad}: corrupt or empty drawing blob')
     return _draw(ns, lens, xy, size, lw, border, palette)
 
-# %% ../nbs/02_render.ipynb #178e117a
+# %% ../nbs/02_render.ipynb #1924ca71
 def draw_strokes(strokes:list,            # list of `[xs, ys]` (ints 0-255) or raw `[xs, ys, ts]`
                  size:int=128,            # image size in px
                  lw:float=3,              # line width in px, independent of `size`
                  border:int=2,            # empty margin in px
                  time_channels:bool=False, # colour strokes by their timing (raw strokes only)
-                 palette=PALETTE,         # (K, 3) uint8 stroke colours
+                 palette=None,            # (K, 3) uint8 stroke colours (default: `PALETTE`)
                 )->np.ndarray:            # (size, size, 3) uint8
     "Render one drawing given as a list of strokes"
     raw = isinstance(strokes, list) and len(strokes) > 0 and isinstance(strokes[0], list) and len(strokes[0]) == 3
@@ -181,7 +184,7 @@ def draw_strokes(strokes:list,            # list of `[xs, ys]` (ints 0-255) or r
     lens, xy, _ = strokes_to_arrays(simplify_raw(strokes) if raw else strokes)
     return render_arrays([(lens, xy)], size, lw, border, palette, times)[0]
 
-# %% ../nbs/02_render.ipynb #d1f852c9
+# %% ../nbs/02_render.ipynb #d9d579b5
 def _beluga(strokes, size=128, lw=6):
     "Beluga's kernel `draw_cv2`: cv2 lines at 256 px, fading grey per stroke, then resize"
     img = np.zeros((256, 256), np.uint8)
