@@ -136,7 +136,7 @@ def nb_frontmatter(nb:dict, # a processed notebook, as parsed JSON
     m = re.match(r'\s*---\s*\n(.*?)\n---', _txt(c.get('source')), re.S) if c.get('cell_type') == 'raw' else None
     return (yaml.safe_load(m[1]) or {}) if m else {}
 
-# %% ../nbs/10_docs.ipynb #050660b9
+# %% ../nbs/10_docs.ipynb #a25d77ce
 def slugify(value:str,         # heading text
             separator:str='-', # replaces runs of white space
            )->str:             # the heading's HTML id
@@ -157,6 +157,7 @@ def doc_links(cfg=None, # nbdev config (default: the project's)
             for k in (short, full.removeprefix(cfg.lib_name+'.'), full): res.setdefault(k, f'{Path(page).stem}.md#{anchor}')
     return res
 
+_re_mdlink = re.compile(r'\[([^\]]*)\]\(([\w.-]+\.md)#([^)\s]+)\)')
 _re_bt = re.compile(r'(?<!\[)`([^`\s]+?)(?:\(\))?`(?!\]\()')
 
 def linkify(md:str,       # markdown text
@@ -164,7 +165,7 @@ def linkify(md:str,       # markdown text
             doc_url:str='', # the published site's URL: links into it become page links
            )->str:
     "Link backticked exported names to their API entry; turn links to `*.ipynb` or to `doc_url` into page links"
-    out, fence, raw = [], None, False
+    out, fence, raw, targets = [], None, False, set(links.values())
     for l in md.splitlines():
         m = re.match(r'\s*(`{3,}|~{3,})', l)
         if raw or l.startswith('<div class="cell-output cell-output-html">'): raw = not l.endswith(_html_end)
@@ -173,7 +174,10 @@ def linkify(md:str,       # markdown text
             elif m[1].startswith(fence): fence = None
         elif fence is None and not l.startswith('    '):
             l = _re_bt.sub(lambda m: f'[{m[0]}]({links[m[1]]})' if m[1] in links else m[0], l)
-            if doc_url: l = re.sub(re.escape(doc_url.rstrip('/')+'/')+r'([\w.-]+)\.html', r'\1.md', l)
+            if doc_url:
+                l = re.sub(re.escape(doc_url.rstrip('/')+'/')+r'([\w.-]+)\.html', r'\1.md', l)
+                # nbdev links every indexed name, private ones and pages outside this build too: keep only real targets
+                l = _re_mdlink.sub(lambda m: m[0] if f'{m[2]}#{m[3]}' in targets else m[1], l)
             l = re.sub(r'\]\((?![a-z]+:)([\w.-]+)\.ipynb', lambda m: f']({page_name(m[1]+".ipynb")}.md', l)
         out.append(l)
     return '\n'.join(out)
