@@ -260,5 +260,6 @@ d = { 'settings': { 'branch': 'main',
                                      'doodle_fastai.train.fit_sizes': ('train.html#fit_sizes', 'doodle_fastai/train.py'),
                                      'doodle_fastai.train.heldout_arrays': ('train.html#heldout_arrays', 'doodle_fastai/train.py'),
                                      'doodle_fastai.train.heldout_subset': ('train.html#heldout_subset', 'doodle_fastai/train.py'),
+                                     'doodle_fastai.train.lr_suggest': ('train.html#lr_suggest', 'doodle_fastai/train.py'),
                                      'doodle_fastai.train.main': ('train.html#main', 'doodle_fastai/train.py'),
                                      'doodle_fastai.train.train': ('train.html#train', 'doodle_fastai/train.py')}}}

@@ -157,7 +157,7 @@ class DoodleDL(TfmdDL):
         idxs = self._DataLoader__idxs
         return iter(idxs[(np.arange(len(idxs)) // (self.bs or 1)) % self.num_workers == self.offs])
 
-# %% ../nbs/03_data.ipynb #86317ac2
+# %% ../nbs/03_data.ipynb #78189dd3
 def doodle_dls(db:str|Path,             # SQLite database written by `ingest`
                size:int=128,             # render size in px (change later with `set_size`)
                bs:int=64,                # batch size (validation: twice that)
@@ -195,10 +195,12 @@ def doodle_dls(db:str|Path,             # SQLite database written by `ingest`
 
 def set_size(dls:DataLoaders, # DataLoaders from `doodle_dls`
              size:int,        # new render size in px
+             lw:float=None,   # new line width in px (None: unchanged)
             ):
-    "Render every loader of `dls` at `size` px from the next epoch (or batch, without workers) on"
-    frame(size, dls.train_ds.render_kw['lw'], dls.train_ds.render_kw['border'])
-    for dl in dls.loaders: dl.dataset.size = size
+    "Render every loader of `dls` at `size` px (and `lw` px lines) from the next epoch (or batch, without workers) on"
+    lw = dls.train_ds.render_kw['lw'] if lw is None else lw
+    frame(size, lw, dls.train_ds.render_kw['border'])
+    for dl in dls.loaders: dl.dataset.size = size; dl.dataset.render_kw['lw'] = lw
 
 # %% ../nbs/03_data.ipynb #54133766
 def _model_rate(device, bs:int, size:int, steps:int, n_classes:int=340)->float:

@@ -22,8 +22,8 @@ from .data import doodle_dls, set_size, to_model_input
 from .render import render_blobs
 
 # %% auto #0
-__all__ = ['REPO', 'StrokeAug', 'doodle_learner', 'fit_sizes', 'evaluate_learner', 'baseline_logreg', 'heldout_subset',
-           'heldout_arrays', 'train', 'main']
+__all__ = ['REPO', 'StrokeAug', 'doodle_learner', 'fit_sizes', 'lr_suggest', 'evaluate_learner', 'baseline_logreg',
+           'heldout_subset', 'heldout_arrays', 'train', 'main']
 
 # %% ../nbs/05_train.ipynb #39357709
 class StrokeAug:
@@ -73,25 +73,35 @@ def doodle_learner(dls,                    # DataLoaders from `doodle_dls`
     else: log(f'training in fp32 on {dls.device or "cpu"} (fp16 autocast needs CUDA; CPU autocast is not used)')
     return learn.to_channelslast(use_amp=False)  # channels-last convolutions: ~1.4x faster on this CPU, faster with AMP on GPUs
 
-# %% ../nbs/05_train.ipynb #b11168b3
+# %% ../nbs/05_train.ipynb #5427298b
 def fit_sizes(learn:Learner,         # from `doodle_learner`
               sizes=(128, 144),       # image sizes, in order
               epochs=(4, 2),          # epochs at each size
               lr:float=2e-3,          # max learning rate of the first cycle
               lr_mult:float=0.5,      # each later cycle uses `lr * lr_mult**i`
               wd:float=None,          # weight decay (fastai default when None)
+              scale_lw:bool=True,     # draw lines `lw * size / sizes[-1]` px wide, so earlier sizes see the final image scaled down
              )->pd.DataFrame:         # one row per epoch: size, epoch, losses, metrics
-    "Train with `fit_one_cycle` at each size in `sizes`, keeping the weights between sizes"
-    rows = []
+    "Train with `fit_one_cycle` at each size in `sizes`, keeping the weights between sizes; ends at `sizes[-1]`"
+    lw, rows = learn.dls.train_ds.render_kw['lw'], []  # the line width of the last size (the exported model's)
     for i, (s, e) in enumerate(zip(sizes, epochs)):
         if e <= 0: continue
-        set_size(learn.dls, s)
+        set_size(learn.dls, s, lw*s/sizes[-1] if scale_lw and s != sizes[-1] else lw)
         learn.fit_one_cycle(e, lr * lr_mult**i, wd=wd)
         names = learn.recorder.metric_names[1:-1]
         for j, v in enumerate(learn.recorder.values): rows.append({'size': s, 'epoch': j, **dict(zip(names, map(float, v)))})
+    set_size(learn.dls, sizes[-1], lw)
     return pd.DataFrame(rows)
 
-# %% ../nbs/05_train.ipynb #53c481c6
+# %% ../nbs/05_train.ipynb #a5d7dd50
+def lr_suggest(lrs:list,    # learning rates of the sweep
+               losses:list, # smoothed losses of the sweep
+               num_it:int,  # number of iterations of the sweep
+              )->tuple:     # (suggested lr, (lr, loss) point to plot)
+    "fastai `lr_find` suggestion: the larger of fastai's `minimum` (loss minimum / 10) and `valley` readings"
+    return max(minimum(lrs, losses, num_it), valley(lrs, losses, num_it), key=lambda s: s[0])
+
+# %% ../nbs/05_train.ipynb #6db4d000
 def evaluate_learner(learn:Learner,        # a trained learner
                      out:str|Path=None,     # directory for `losses.png`, `top_losses.png`, `most_confused.csv`
                      k:int=12,              # number of top losses shown
@@ -118,7 +128,7 @@ def evaluate_learner(learn:Learner,        # a trained learner
     mc.value_counts().rename('n').reset_index().to_csv(out/'most_confused.csv', index=False)
     return res
 
-# %% ../nbs/05_train.ipynb #a76ac719
+# %% ../nbs/05_train.ipynb #301e03c2
 def baseline_logreg(dls,                 # DataLoaders from `doodle_dls` (their split is reused)
                     size:int=32,         # image size of the baseline's renders
                     lw:int=2,            # line width at `size` px
@@ -139,7 +149,7 @@ def baseline_logreg(dls,                 # DataLoaders from `doodle_dls` (their 
     if test is not None and len(test[0]): res.update(score(*test, 'test_'))
     return {**res, 'baseline_s': time.time()-t0}
 
-# %% ../nbs/05_train.ipynb #83b297cf
+# %% ../nbs/05_train.ipynb #4b9a3d7c
 def heldout_subset(test:str|Path,    # Kaggle-layout test CSV with answers in `labels`
                    labels:str|Path,  # `key_id,word` CSV
                    vocab:list,       # the categories the model was trained on
@@ -167,7 +177,7 @@ def heldout_arrays(test:str|Path,    # Kaggle-layout test CSV
             if blob is not None and word.get(k) in ids]
     return [b for b, _ in rows], np.array([y for _, y in rows], np.int64)
 
-# %% ../nbs/05_train.ipynb #d390769e
+# %% ../nbs/05_train.ipynb #f3be5a08
 REPO = sample_dir().parent.parent
 
 def _parse_list(s, typ=int): return [typ(v) for v in str(s).split(',') if v != '']
@@ -176,12 +186,12 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           src:list=None,                                 # sources to ingest when `db` is missing (default: the shipped sample)
           out:str|Path=REPO/'models'/'resnet18',          # model directory: weights, JSON, plots, results
           arch:str='resnet18',                           # ResNet variant
-          words:int|list|str='auto',                     # first N categories, a list of words, None for all; 'auto': all on CUDA, 40 on CPU
+          words:int|list=None,                           # first N categories, a list of words, or None for all
           per_cat:int=None,                              # at most this many drawings per category
-          sizes:list=(128, 144),                         # progressive resizing sizes
-          epochs:list=(16, 4),                           # epochs at each size
+          sizes:list=(64, 128, 144),                     # progressive resizing sizes
+          epochs:list=(8, 1, 1),                         # epochs at each size
           bs:int=32,                                     # batch size
-          lr:float=None,                                 # max learning rate (None: lr_find's loss minimum / 10)
+          lr:float=None,                                 # max learning rate (None: `lr_suggest` on an lr_find sweep)
           wd:float=None,                                 # weight decay (fastai default when None)
           valid_pct:float=0.1,                           # validation share (stable hash of key_id)
           workers:int=None,                              # DataLoader workers (None: number of CPUs)
@@ -194,6 +204,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           device:str=None,                               # 'cpu', 'cuda', ... (default: CUDA when available)
           lr_find_it:int=40,                             # lr_find iterations
           smoothing:float=0.,                            # label smoothing of the loss
+          scale_lw:bool=True,                            # scale the line width with the size (see `fit_sizes`)
           log=print,                                     # progress messages
          )->dict:                                        # results (metrics, timings, paths)
     "Ingest if needed, then train a scratch ResNet with lr_find + fit_one_cycle at each size, evaluate and export"
@@ -205,22 +216,21 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
         log(f'{db} not found: ingesting {", ".join(map(str, src))}'); ingest(src, db)
     workers = os.cpu_count() if workers is None else workers
     device = torch.device(device) if device else default_device()
-    if words == 'auto':
-        words = None if device.type == 'cuda' else 40
-        log(f'categories: {"all" if words is None else f"the first {words} (CPU default; --words all for every category)"}')
     render_kw = {} if lw is None else {'lw': lw}  # doodle_dls fills in the renderer defaults, so the export records them
     dls = doodle_dls(db, size=sizes[0], bs=bs, valid_pct=valid_pct, words=words, per_cat=per_cat, num_workers=workers,
                      seed=seed, item_tfm=StrokeAug() if aug else None, render_kw=render_kw, device=device)
     log(f'{len(dls.train_ds)} training / {len(dls.valid_ds)} validation drawings, {dls.c} categories, {workers} workers, device {device}')
     learn = doodle_learner(dls, arch, path=out, smoothing=smoothing, log=log)
     if lr is None:
-        set_size(dls, sizes[0])
-        sug = learn.lr_find(num_it=lr_find_it, suggest_funcs=(minimum, valley), show_plot=True)
+        lw0 = dls.train_ds.render_kw['lw']
+        set_size(dls, sizes[0], lw0*sizes[0]/sizes[-1] if scale_lw else lw0)  # the first stage's images
+        sug = learn.lr_find(num_it=lr_find_it, suggest_funcs=(lr_suggest, minimum, valley), show_plot=True)
         plt.gcf().savefig(out/'lr_find.png', dpi=80, bbox_inches='tight'); plt.close('all')
-        lr = float(sug.minimum)
-        log(f'lr_find: minimum/10 {sug.minimum:.2e} (used), valley {sug.valley:.2e}; plot in {out/"lr_find.png"}')
+        lr = float(sug.lr_suggest)
+        log(f'lr_find: {lr:.2e} (the larger of minimum/10 {sug.minimum:.2e} and valley {sug.valley:.2e}); plot in {out/"lr_find.png"}')
+        set_size(dls, sizes[-1], lw0)  # `fit_sizes` reads the final line width from the DataLoaders
         set_seed(seed, reproducible=True)
-    hist = fit_sizes(learn, sizes, epochs, lr=lr, wd=wd)
+    hist = fit_sizes(learn, sizes, epochs, lr=lr, wd=wd, scale_lw=scale_lw)
     hist.to_csv(out/'history.csv', index=False)
     res = {'lr': lr, 'sizes': list(sizes), 'epochs': list(epochs), 'n_train': len(dls.train_ds), 'n_classes': dls.c,
            **evaluate_learner(learn, out)}
@@ -242,7 +252,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     (out/'results.json').write_text(json.dumps(res, indent=1, default=float))
     return res
 
-# %% ../nbs/05_train.ipynb #80f8eb03
+# %% ../nbs/05_train.ipynb #8867cbe2
 def main(argv:list=None, # command-line arguments (default: `sys.argv[1:]`)
         ):
     "Console script `doodle-train`: the main job on the shipped sample, or on your own database"
@@ -251,14 +261,16 @@ def main(argv:list=None, # command-line arguments (default: `sys.argv[1:]`)
     a('--db', default=str(REPO/'data'/'doodle.db'), help='SQLite database (ingested from --src when missing)')
     a('--src', nargs='*', help='sources to ingest when the database is missing (default: the shipped sample)')
     a('--out', default=str(REPO/'models'/'resnet18'), help='model directory')
-    a('--arch', default='resnet18'); a('--words', default='auto', help="'auto' (all on CUDA, 40 on CPU), 'all', N (first N categories) or comma-separated words")
-    a('--per-cat', type=int); a('--sizes', default='128,144'); a('--epochs', default='16,4')
+    a('--arch', default='resnet18'); a('--words', default='all', help="'all', N (the first N categories) or comma-separated words")
+    a('--per-cat', type=int); a('--sizes', default='64,128,144'); a('--epochs', default='8,1,1')
     a('--bs', type=int, default=32); a('--lr', type=float); a('--wd', type=float); a('--valid-pct', type=float, default=0.1)
     a('--workers', type=int); a('--no-aug', action='store_true'); a('--lw', type=int); a('--seed', type=int, default=42)
     a('--no-baseline', action='store_true'); a('--test', help="test CSV or DB to predict ('' to skip)"); a('--labels')
     a('--device'); a('--lr-find-it', type=int, default=40); a('--smoothing', type=float, default=0.)
+    a('--no-scale-lw', action='store_true', help='keep the line width of the last size at every size')
     o = p.parse_args(argv)
-    words = {'auto': 'auto', 'all': None}.get(o.words) if o.words in ('auto', 'all') else int(o.words) if o.words.isdigit() else o.words.split(',')
+    words = None if o.words == 'all' else int(o.words) if o.words.isdigit() else o.words.split(',')
     res = train(o.db, o.src, o.out, o.arch, words, o.per_cat, _parse_list(o.sizes), _parse_list(o.epochs), o.bs, o.lr, o.wd,
-                o.valid_pct, o.workers, not o.no_aug, o.lw, o.seed, not o.no_baseline, o.test, o.labels, o.device, o.lr_find_it, o.smoothing)
+                o.valid_pct, o.workers, not o.no_aug, o.lw, o.seed, not o.no_baseline, o.test, o.labels, o.device, o.lr_find_it, o.smoothing,
+                not o.no_scale_lw)
     print(pd.Series(res).to_string())
