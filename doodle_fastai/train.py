@@ -73,7 +73,7 @@ def doodle_learner(dls,                    # DataLoaders from `doodle_dls`
     else: log(f'training in fp32 on {dls.device or "cpu"} (fp16 autocast needs CUDA; CPU autocast is not used)')
     return learn.to_channelslast(use_amp=False)  # channels-last convolutions: ~1.4x faster on this CPU, faster with AMP on GPUs
 
-# %% ../nbs/05_train.ipynb #5427298b
+# %% ../nbs/05_train.ipynb #7568fd9b
 def fit_sizes(learn:Learner,         # from `doodle_learner`
               sizes=(128, 144),       # image sizes, in order
               epochs=(4, 2),          # epochs at each size
@@ -83,6 +83,7 @@ def fit_sizes(learn:Learner,         # from `doodle_learner`
               scale_lw:bool=True,     # draw lines `lw * size / sizes[-1]` px wide, so earlier sizes see the final image scaled down
              )->pd.DataFrame:         # one row per epoch: size, epoch, losses, metrics
     "Train with `fit_one_cycle` at each size in `sizes`, keeping the weights between sizes; ends at `sizes[-1]`"
+    if len(sizes) != len(epochs): raise ValueError(f'one epoch count per size needed: sizes {list(sizes)}, epochs {list(epochs)}')
     lw, rows = learn.dls.train_ds.render_kw['lw'], []  # the line width of the last size (the exported model's)
     for i, (s, e) in enumerate(zip(sizes, epochs)):
         if e <= 0: continue
@@ -177,7 +178,7 @@ def heldout_arrays(test:str|Path,    # Kaggle-layout test CSV
             if blob is not None and word.get(k) in ids]
     return [b for b, _ in rows], np.array([y for _, y in rows], np.int64)
 
-# %% ../nbs/05_train.ipynb #f3be5a08
+# %% ../nbs/05_train.ipynb #ff6c70b3
 REPO = sample_dir().parent.parent
 
 def _parse_list(s, typ=int): return [typ(v) for v in str(s).split(',') if v != '']
@@ -191,7 +192,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           sizes:list=(64, 128, 144),                     # progressive resizing sizes
           epochs:list=(8, 1, 1),                         # epochs at each size
           bs:int=32,                                     # batch size
-          lr:float=None,                                 # max learning rate (None: `lr_suggest` on an lr_find sweep)
+          lr:float|str=1e-3,                             # max learning rate, or 'find' for `lr_suggest` on the lr_find sweep
           wd:float=None,                                 # weight decay (fastai default when None)
           valid_pct:float=0.1,                           # validation share (stable hash of key_id)
           workers:int=None,                              # DataLoader workers (None: number of CPUs)
@@ -202,12 +203,14 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           test:str|Path=None,                            # test CSV/DB to predict after training ('' to skip)
           labels:str|Path=None,                          # labels CSV (key_id,word) to score the submission
           device:str=None,                               # 'cpu', 'cuda', ... (default: CUDA when available)
-          lr_find_it:int=40,                             # lr_find iterations
+          lr_find_it:int=40,                             # lr_find iterations (0: no sweep)
           smoothing:float=0.,                            # label smoothing of the loss
           scale_lw:bool=True,                            # scale the line width with the size (see `fit_sizes`)
           log=print,                                     # progress messages
          )->dict:                                        # results (metrics, timings, paths)
     "Ingest if needed, then train a scratch ResNet with lr_find + fit_one_cycle at each size, evaluate and export"
+    if len(sizes) != len(epochs): raise ValueError(f'one epoch count per size needed: sizes {list(sizes)}, epochs {list(epochs)}')
+    if lr == 'find' and not lr_find_it: raise ValueError("lr='find' needs an lr_find sweep (lr_find_it > 0)")
     t0 = time.time(); out = Path(out); out.mkdir(parents=True, exist_ok=True); db = Path(db)
     set_seed(seed, reproducible=True)
     if not db.exists():
@@ -221,13 +224,13 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
                      seed=seed, item_tfm=StrokeAug() if aug else None, render_kw=render_kw, device=device)
     log(f'{len(dls.train_ds)} training / {len(dls.valid_ds)} validation drawings, {dls.c} categories, {workers} workers, device {device}')
     learn = doodle_learner(dls, arch, path=out, smoothing=smoothing, log=log)
-    if lr is None:
+    if lr_find_it:
         lw0 = dls.train_ds.render_kw['lw']
         set_size(dls, sizes[0], lw0*sizes[0]/sizes[-1] if scale_lw else lw0)  # the first stage's images
         sug = learn.lr_find(num_it=lr_find_it, suggest_funcs=(lr_suggest, minimum, valley), show_plot=True)
         plt.gcf().savefig(out/'lr_find.png', dpi=80, bbox_inches='tight'); plt.close('all')
-        lr = float(sug.lr_suggest)
-        log(f'lr_find: {lr:.2e} (the larger of minimum/10 {sug.minimum:.2e} and valley {sug.valley:.2e}); plot in {out/"lr_find.png"}')
+        log(f'lr_find: lr_suggest {sug.lr_suggest:.2e} (minimum/10 {sug.minimum:.2e}, valley {sug.valley:.2e}); plot in {out/"lr_find.png"}')
+        if lr == 'find': lr = float(sug.lr_suggest)
         set_size(dls, sizes[-1], lw0)  # `fit_sizes` reads the final line width from the DataLoaders
         set_seed(seed, reproducible=True)
     hist = fit_sizes(learn, sizes, epochs, lr=lr, wd=wd, scale_lw=scale_lw)
@@ -252,7 +255,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     (out/'results.json').write_text(json.dumps(res, indent=1, default=float))
     return res
 
-# %% ../nbs/05_train.ipynb #8867cbe2
+# %% ../nbs/05_train.ipynb #6bb5eaed
 def main(argv:list=None, # command-line arguments (default: `sys.argv[1:]`)
         ):
     "Console script `doodle-train`: the main job on the shipped sample, or on your own database"
@@ -263,14 +266,16 @@ def main(argv:list=None, # command-line arguments (default: `sys.argv[1:]`)
     a('--out', default=str(REPO/'models'/'resnet18'), help='model directory')
     a('--arch', default='resnet18'); a('--words', default='all', help="'all', N (the first N categories) or comma-separated words")
     a('--per-cat', type=int); a('--sizes', default='64,128,144'); a('--epochs', default='8,1,1')
-    a('--bs', type=int, default=32); a('--lr', type=float); a('--wd', type=float); a('--valid-pct', type=float, default=0.1)
+    a('--bs', type=int, default=32); a('--lr', default='1e-3', help="max learning rate, or 'find' for lr_find's suggestion"); a('--wd', type=float); a('--valid-pct', type=float, default=0.1)
     a('--workers', type=int); a('--no-aug', action='store_true'); a('--lw', type=int); a('--seed', type=int, default=42)
     a('--no-baseline', action='store_true'); a('--test', help="test CSV or DB to predict ('' to skip)"); a('--labels')
     a('--device'); a('--lr-find-it', type=int, default=40); a('--smoothing', type=float, default=0.)
     a('--no-scale-lw', action='store_true', help='keep the line width of the last size at every size')
     o = p.parse_args(argv)
+    lr = o.lr if o.lr == 'find' else float(o.lr)
     words = None if o.words == 'all' else int(o.words) if o.words.isdigit() else o.words.split(',')
-    res = train(o.db, o.src, o.out, o.arch, words, o.per_cat, _parse_list(o.sizes), _parse_list(o.epochs), o.bs, o.lr, o.wd,
+    if len(_parse_list(o.sizes)) != len(_parse_list(o.epochs)): p.error(f'--sizes {o.sizes} and --epochs {o.epochs}: one epoch count per size needed')
+    res = train(o.db, o.src, o.out, o.arch, words, o.per_cat, _parse_list(o.sizes), _parse_list(o.epochs), o.bs, lr, o.wd,
                 o.valid_pct, o.workers, not o.no_aug, o.lw, o.seed, not o.no_baseline, o.test, o.labels, o.device, o.lr_find_it, o.smoothing,
                 not o.no_scale_lw)
     print(pd.Series(res).to_string())
