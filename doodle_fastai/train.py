@@ -73,7 +73,14 @@ def doodle_learner(dls,                    # DataLoaders from `doodle_dls`
     else: log(f'training in fp32 on {dls.device or "cpu"} (fp16 autocast needs CUDA; CPU autocast is not used)')
     return learn.to_channelslast(use_amp=False)  # channels-last convolutions: ~1.4x faster on this CPU, faster with AMP on GPUs
 
-# %% ../nbs/05_train.ipynb #7568fd9b
+# %% ../nbs/05_train.ipynb #6448c711
+def _check_schedule(sizes, epochs):
+    if len(sizes) != len(epochs): raise ValueError(f'one epoch count per size needed: sizes {list(sizes)}, epochs {list(epochs)}')
+
+def _stage_lw(lw, size, sizes, scale_lw:bool):
+    "Line width at `size` when the last of `sizes` is drawn `lw` px wide"
+    return lw*size/sizes[-1] if scale_lw and size != sizes[-1] else lw
+
 def fit_sizes(learn:Learner,         # from `doodle_learner`
               sizes=(128, 144),       # image sizes, in order
               epochs=(4, 2),          # epochs at each size
@@ -83,11 +90,11 @@ def fit_sizes(learn:Learner,         # from `doodle_learner`
               scale_lw:bool=True,     # draw lines `lw * size / sizes[-1]` px wide, so earlier sizes see the final image scaled down
              )->pd.DataFrame:         # one row per epoch: size, epoch, losses, metrics
     "Train with `fit_one_cycle` at each size in `sizes`, keeping the weights between sizes; ends at `sizes[-1]`"
-    if len(sizes) != len(epochs): raise ValueError(f'one epoch count per size needed: sizes {list(sizes)}, epochs {list(epochs)}')
+    _check_schedule(sizes, epochs)
     lw, rows = learn.dls.train_ds.render_kw['lw'], []  # the line width of the last size (the exported model's)
     for i, (s, e) in enumerate(zip(sizes, epochs)):
         if e <= 0: continue
-        set_size(learn.dls, s, lw*s/sizes[-1] if scale_lw and s != sizes[-1] else lw)
+        set_size(learn.dls, s, _stage_lw(lw, s, sizes, scale_lw))
         learn.fit_one_cycle(e, lr * lr_mult**i, wd=wd)
         names = learn.recorder.metric_names[1:-1]
         for j, v in enumerate(learn.recorder.values): rows.append({'size': s, 'epoch': j, **dict(zip(names, map(float, v)))})
@@ -178,7 +185,7 @@ def heldout_arrays(test:str|Path,    # Kaggle-layout test CSV
             if blob is not None and word.get(k) in ids]
     return [b for b, _ in rows], np.array([y for _, y in rows], np.int64)
 
-# %% ../nbs/05_train.ipynb #ff6c70b3
+# %% ../nbs/05_train.ipynb #5ab25ec2
 REPO = sample_dir().parent.parent
 
 def _parse_list(s, typ=int): return [typ(v) for v in str(s).split(',') if v != '']
@@ -209,7 +216,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           log=print,                                     # progress messages
          )->dict:                                        # results (metrics, timings, paths)
     "Ingest if needed, then train a scratch ResNet with lr_find + fit_one_cycle at each size, evaluate and export"
-    if len(sizes) != len(epochs): raise ValueError(f'one epoch count per size needed: sizes {list(sizes)}, epochs {list(epochs)}')
+    _check_schedule(sizes, epochs)
     if lr == 'find' and not lr_find_it: raise ValueError("lr='find' needs an lr_find sweep (lr_find_it > 0)")
     t0 = time.time(); out = Path(out); out.mkdir(parents=True, exist_ok=True); db = Path(db)
     set_seed(seed, reproducible=True)
@@ -226,7 +233,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     learn = doodle_learner(dls, arch, path=out, smoothing=smoothing, log=log)
     if lr_find_it:
         lw0 = dls.train_ds.render_kw['lw']
-        set_size(dls, sizes[0], lw0*sizes[0]/sizes[-1] if scale_lw else lw0)  # the first stage's images
+        set_size(dls, sizes[0], _stage_lw(lw0, sizes[0], sizes, scale_lw))  # the first stage's images
         sug = learn.lr_find(num_it=lr_find_it, suggest_funcs=(lr_suggest, minimum, valley), show_plot=True)
         plt.gcf().savefig(out/'lr_find.png', dpi=80, bbox_inches='tight'); plt.close('all')
         log(f'lr_find: lr_suggest {sug.lr_suggest:.2e} (minimum/10 {sug.minimum:.2e}, valley {sug.valley:.2e}); plot in {out/"lr_find.png"}')
@@ -255,7 +262,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     (out/'results.json').write_text(json.dumps(res, indent=1, default=float))
     return res
 
-# %% ../nbs/05_train.ipynb #6bb5eaed
+# %% ../nbs/05_train.ipynb #bdd11e21
 def main(argv:list=None, # command-line arguments (default: `sys.argv[1:]`)
         ):
     "Console script `doodle-train`: the main job on the shipped sample, or on your own database"
@@ -274,8 +281,10 @@ def main(argv:list=None, # command-line arguments (default: `sys.argv[1:]`)
     o = p.parse_args(argv)
     lr = o.lr if o.lr == 'find' else float(o.lr)
     words = None if o.words == 'all' else int(o.words) if o.words.isdigit() else o.words.split(',')
-    if len(_parse_list(o.sizes)) != len(_parse_list(o.epochs)): p.error(f'--sizes {o.sizes} and --epochs {o.epochs}: one epoch count per size needed')
-    res = train(o.db, o.src, o.out, o.arch, words, o.per_cat, _parse_list(o.sizes), _parse_list(o.epochs), o.bs, lr, o.wd,
+    sizes, epochs = _parse_list(o.sizes), _parse_list(o.epochs)
+    try: _check_schedule(sizes, epochs)
+    except ValueError as e: p.error(str(e))
+    res = train(o.db, o.src, o.out, o.arch, words, o.per_cat, sizes, epochs, o.bs, lr, o.wd,
                 o.valid_pct, o.workers, not o.no_aug, o.lw, o.seed, not o.no_baseline, o.test, o.labels, o.device, o.lr_find_it, o.smoothing,
                 not o.no_scale_lw)
     print(pd.Series(res).to_string())
