@@ -6,14 +6,15 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #9f771fa2
 from __future__ import annotations
-import os, struct
+import os, struct, sys
 from pathlib import Path
 import numpy as np, orjson
+from fastcore.imports import in_ipython
 
 # %% auto #0
-__all__ = ['DrawingError', 'parse_drawing', 'sample_dir', 'strokes_to_arrays', 'encode_drawing', 'decode_drawing',
-           'blob_to_strokes', 'encode_raw', 'decode_raw', 'raw_blob_to_strokes', 'stroke_times', 'simplify_raw',
-           'word_to_label', 'label_to_word']
+__all__ = ['REPO', 'DrawingError', 'parse_drawing', 'sample_dir', 'KeyIdError', 'parse_key_id', 'interactive',
+           'strokes_to_arrays', 'is_raw', 'encode_drawing', 'decode_drawing', 'blob_to_strokes', 'encode_raw',
+           'decode_raw', 'raw_blob_to_strokes', 'stroke_times', 'simplify_raw', 'word_to_label', 'label_to_word']
 
 # %% ../nbs/00_core.ipynb #746648a2
 class DrawingError(ValueError):
@@ -27,17 +28,46 @@ def parse_drawing(text:str|bytes, # JSON text of one drawing, e.g. a Kaggle CSV 
     except orjson.JSONDecodeError as e: raise DrawingError(f'invalid JSON ({e})') from None
 
 # %% ../nbs/00_core.ipynb #3aaaad77
+REPO = Path(__import__('doodle_fastai').__file__).resolve().parent.parent # the project root: `data/`, `models/`, `nbs/`
+
+# %% ../nbs/00_core.ipynb #ff78e1f4
 def sample_dir()->Path:
     "The Quick, Draw! sample shipped in the repo's `data/quickdraw` (or `$DOODLE_DATA` when set)"
-    if os.environ.get('DOODLE_DATA'): return Path(os.environ['DOODLE_DATA'])
-    import doodle_fastai
-    return Path(doodle_fastai.__file__).resolve().parent.parent/'data'/'quickdraw'
+    return Path(os.environ['DOODLE_DATA']) if os.environ.get('DOODLE_DATA') else REPO/'data'/'quickdraw'
+
+# %% ../nbs/00_core.ipynb #24365575
+class KeyIdError(ValueError):
+    "A key_id that is not an exact integer 0 <= k < 2^63 in canonical decimal form; the message shows the value"
+
+# %% ../nbs/00_core.ipynb #9baab2cb
+def parse_key_id(s:str|bytes|int, # key_id as read: CSV or JSON text, or an int from JSON
+                )->int:           # the key_id, 0 <= k < 2^63
+    "The one key_id parser: canonical ASCII decimal (no sign, spaces, `.`, exponent, leading zero) or an int, below 2^63"
+    k = -1
+    if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)): k = int(s)
+    elif isinstance(s, (str, bytes)) and 0 < len(s) <= 19 and s.isascii() and s.isdigit() and (len(s) == 1 or s[:1] not in ('0', b'0')): k = int(s)
+    if 0 <= k < 2**63: return k
+    r = repr(s); raise KeyIdError(f'bad key_id: {r[:40] + "..." if len(r) > 40 else r} is not an integer 0 <= k < 2^63 in plain decimal digits')
+
+# %% ../nbs/00_core.ipynb #275ea11f
+def interactive()->bool: # True: show progress bars; False: print one line per stage
+    "True in a terminal or a Jupyter/IPython session; False when stdout is redirected (CI, `> log.txt`, nohup)"
+    if in_ipython(): return True
+    try: return sys.stdout.isatty()
+    except (AttributeError, ValueError): return False
 
 # %% ../nbs/00_core.ipynb #b13b9c5b
 def _fail(msg): raise DrawingError(msg)
 
+def _check_types(vals, raw, what='coordinate'):
+    "`DrawingError` unless every value is an int (simplified) or an int or float (raw); bools are not numbers here"
+    kinds = set(map(type, vals))
+    if kinds <= {int} or (raw and kinds <= {int, float}): return
+    if not raw and kinds <= {int, float}: _fail(f'{what}s must be integers')
+    _fail(f'non-numeric {what} (a {next(k for k in kinds if k not in (int, float)).__name__})')
+
 def strokes_to_arrays(strokes:list,      # parsed drawing: list of `[xs, ys]` or `[xs, ys, ts]`
-                      raw:bool=False,    # raw Google data: float coordinates, timing required
+                      raw:bool=False,    # raw Google data: `[xs, ys, ts]` strokes, numbers, integer times
                      )->tuple:           # (lens uint32 (S,), xy (N,2), ts int64 (N,) or None)
     "Validate `strokes` and flatten them into numpy arrays, raising `DrawingError` on any problem"
     if not isinstance(strokes, list): _fail(f'drawing is a {type(strokes).__name__}, not a list of strokes')
@@ -45,26 +75,32 @@ def strokes_to_arrays(strokes:list,      # parsed drawing: list of `[xs, ys]` or
     nd = 3 if raw else 2
     lens, xs, ys, ts = [], [], [], []
     for i,s in enumerate(strokes):
-        if not isinstance(s, list) or len(s) not in (2,3) or (raw and len(s)!=3):
-            _fail(f'stroke {i} is not a list of {"[xs, ys, ts]" if raw else "[xs, ys]"}')
+        if not isinstance(s, list) or len(s) != nd: _fail(f'stroke {i} is not a list of {"[xs, ys, ts]" if raw else "[xs, ys]"}')
         if not all(isinstance(c, list) for c in s): _fail(f'stroke {i} has a coordinate list that is not a list')
         n = len(s[0])
         if n == 0: _fail(f'stroke {i} is empty')
         if any(len(c)!=n for c in s): _fail(f'stroke {i} has mismatched lengths {[len(c) for c in s]}')
         lens.append(n); xs += s[0]; ys += s[1]
         if raw: ts += s[2]
+    what = 'coordinate' if raw else 'simplified coordinate'
+    _check_types(xs, raw, what); _check_types(ys, raw, what)
     try: xy = np.array([xs, ys], dtype=np.float64).T
-    except (TypeError, ValueError): _fail('non-numeric coordinate')
+    except OverflowError: _fail('coordinate too large')
     if not np.isfinite(xy).all(): _fail('non-finite coordinate')
+    if raw and np.abs(xy).max() >= 2**31: _fail('coordinate too large')  # beyond any canvas; keeps simplify_raw finite
     if raw:
-        try: t = np.array(ts, dtype=np.float64)
-        except (TypeError, ValueError): _fail('non-numeric time')
-        if not np.isfinite(t).all() or (t < 0).any() or (t != np.round(t)).any(): _fail('times must be integer ms >= 0')
-        return np.array(lens, np.uint32), xy, t.astype(np.int64)
-    if (xy != np.round(xy)).any(): _fail('simplified coordinates must be integers')
+        _check_types(ts, False, 'time')
+        if min(ts) < 0 or max(ts) >= 2**31: _fail('times must be integer ms in 0..2^31-1')
+        return np.array(lens, np.uint32), xy, np.array(ts, np.int64)
     if (xy < 0).any() or (xy > 255).any(): _fail(f'coordinate outside 0-255 (min {xy.min():g}, max {xy.max():g})')
     if len(lens) > 65535 or max(lens) > 65535: _fail('too many strokes or points')
     return np.array(lens, np.uint32), xy.astype(np.uint8), None
+
+# %% ../nbs/00_core.ipynb #1e4de751
+def is_raw(drawing:list, # parsed drawing
+          )->bool:       # True when its first stroke is `[xs, ys, ts]`
+    "Is `drawing` Google raw data (strokes `[xs, ys, ts]` with timing)? Told by its first stroke"
+    return isinstance(drawing, list) and bool(drawing) and isinstance(drawing[0], list) and len(drawing[0]) == 3
 
 # %% ../nbs/00_core.ipynb #dc629146
 def encode_drawing(strokes:list, # simplified drawing: list of `[xs, ys]` strokes, ints 0-255

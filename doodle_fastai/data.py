@@ -9,18 +9,20 @@ from __future__ import annotations
 import os, threading, time, tempfile
 from pathlib import Path
 import numpy as np, torch
+from fastcore.basics import store_attr, patch
 from fasttransform import Transform
 from fastai.torch_core import TensorImage, TensorCategory, default_device
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.transforms import Category
 import fastai.vision.data  # registers `show_batch` for image batches
+from fastai.distributed import DistributedDL
 from .core import sample_dir
 from .ingest import open_db, ingest
 from .render import render_blobs, frame
 
 # %% auto #0
 __all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'split_keys', 'DoodleDataset', 'DoodleDL',
-           'doodle_dls', 'set_size', 'bench_loader']
+           'doodle_dls', 'set_size']
 
 # %% ../nbs/03_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -118,8 +120,8 @@ class DoodleDataset:
                  item_tfm=None,          # `f(lens, xy float32) -> (lens, xy)` applied before rendering
                  split_idx:int=0,        # 0 for the training split, 1 for validation
                 ):
-        self.reader, self.keys, self.labels, self.vocab, self.size = reader, keys, labels, list(vocab), size
-        self.render_kw, self.item_tfm, self.split_idx = dict(render_kw or {}), item_tfm, split_idx
+        store_attr(); self.vocab, self.render_kw = list(vocab), dict(render_kw or {})
+        self.trace = None  # a file: `get_batch` appends each batch's size and key_ids to it (see `train`'s sharding test)
     def __len__(self): return len(self.keys)
     @property
     def c(self): return len(self.vocab)
@@ -141,6 +143,8 @@ class DoodleDataset:
         rows = self.fetch(self.keys[idxs], 'drawing, raw' if self.render_kw.get('time_channels') else 'drawing')
         raws = [r[1] for r in rows] if self.render_kw.get('time_channels') else None
         imgs = render_blobs([r[0] for r in rows], self.size, raws=raws, item_tfm=self.item_tfm, **self.render_kw)
+        if self.trace:
+            with open(self.trace, 'a') as f: f.write(f'{self.size} ' + ' '.join(map(str, self.keys[idxs].tolist())) + '\n')
         return TensorImage(torch.from_numpy(imgs).permute(0, 3, 1, 2)), TensorCategory(torch.from_numpy(self.labels[idxs].astype(np.int64)))
     def __getitem__(self, i): x, y = self.get_batch([i]); return x[0], y[0]
     def decode(self, o, full=True): return o[0], Category(self.vocab[int(o[1])])
@@ -202,65 +206,14 @@ def set_size(dls:DataLoaders, # DataLoaders from `doodle_dls`
     frame(size, lw, dls.train_ds.render_kw['border'])
     for dl in dls.loaders: dl.dataset.size = size; dl.dataset.render_kw['lw'] = lw
 
-# %% ../nbs/03_data.ipynb #54133766
-def _model_rate(device, bs:int, size:int, steps:int, n_classes:int=340)->float:
-    "Training images/s of a scratch ResNet-18 on synthetic in-device batches (fp16 autocast on CUDA)"
-    import torchvision
-    dev = torch.device(device); amp = dev.type == 'cuda'
-    m = torchvision.models.resnet18(num_classes=n_classes).to(dev)
-    x, y = torch.rand(bs, 3, size, size, device=dev), torch.randint(0, n_classes, (bs,), device=dev)
-    if amp: m, x = m.to(memory_format=torch.channels_last), x.to(memory_format=torch.channels_last)
-    opt, scaler = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9), torch.amp.GradScaler(enabled=amp)
-    def step():
-        with torch.autocast(dev.type, dtype=torch.float16, enabled=amp): loss = torch.nn.functional.cross_entropy(m(x), y)
-        opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
-    for _ in range(3 if amp else 1): step()
-    if amp: torch.cuda.synchronize()
-    t = time.perf_counter()
-    for _ in range(steps): step()
-    if amp: torch.cuda.synchronize()
-    return bs*steps/(time.perf_counter() - t)
-
-def _loader_rate(dl, n:int)->float:
-    "Batches/s of `dl` over `n` batches after the first one (which pays for starting the workers)"
-    got, t = 0, None
-    while got <= n:
-        for xb, _ in dl:
-            if t is None: t = time.perf_counter()
-            got += 1
-            if got > n: break
-    if xb.is_cuda: torch.cuda.synchronize()
-    return n/(time.perf_counter() - t)
-
-def _threads_rate(ds, n:int, bs:int, threads:int)->float:
-    "Batches/s of `ds.get_batch` on random batches from `threads` threads of this process"
-    from concurrent.futures import ThreadPoolExecutor
-    idx = np.random.default_rng(0).integers(0, len(ds), (n, bs))
-    with ThreadPoolExecutor(threads) as ex:
-        list(ex.map(ds.get_batch, idx[:threads]))   # open the connections
-        t = time.perf_counter(); list(ex.map(ds.get_batch, idx))
-    return n/(time.perf_counter() - t)
-
-def bench_loader(db:str|Path=None,    # database (default: the shipped sample, ingested into a temp dir)
-                 num_workers:int=2,   # DataLoader worker processes
-                 bs:int=64,           # batch size
-                 size:int=128,        # image size
-                 device=None,         # where batches go and the model trains (default: CUDA when available)
-                 n_batches:int=60,    # timed batches per measurement
-                 repeat:int=3,        # measurements per design, interleaved; the best is kept
-                 threads:int=2,       # threads for the in-process comparison of the connection designs
-                 model:bool=True,     # also time the model's training step
-                )->dict:              # images/s of the loader (both designs) and of the model
-    "DataLoader images/s (both connection designs) vs the training rate of a scratch ResNet-18"
-    device = default_device() if device is None else torch.device(device)
-    res = dict(bs=bs, size=size, num_workers=num_workers, device=str(device), cpus=os.cpu_count())
-    with tempfile.TemporaryDirectory() as tmp:
-        if db is None: db = Path(tmp)/'sample.db'; ingest([sample_dir()/'train_simplified'], db, progress=False, quiet=True)
-        dls = {c: doodle_dls(db, size=size, bs=bs, valid_pct=0, num_workers=num_workers, conn=c, device=device) for c in ('per_worker', 'locked')}
-        for _ in range(repeat):
-            for c, d in dls.items():
-                res[f'{c}_img_s'] = max(res.get(f'{c}_img_s', 0), round(bs*_loader_rate(d.train, n_batches)))
-                res[f'threads_{c}_img_s'] = max(res.get(f'threads_{c}_img_s', 0), round(bs*_threads_rate(d.train_ds, n_batches, bs, threads)))
-    if model: res['model_img_s'] = round(_model_rate(device, bs, size, 50 if device.type == 'cuda' else 4), 1); res['model_amp'] = device.type == 'cuda'
-    if model: res['loader_over_model'] = round(max(res['per_worker_img_s'], res['locked_img_s'])/res['model_img_s'], 1)
-    return res
+# %% ../nbs/03_data.ipynb #41a69d63
+@patch
+def _broadcast(self:DistributedDL,
+               t:list,    # indices (python ints), only rank `rank`'s values matter
+               rank:int,  # the rank whose `t` every rank receives
+              )->list:    # rank `rank`'s `t`, on every rank
+    "fastai's `DistributedDL._broadcast`, but the tensor stays on the CPU when the backend is gloo (nccl needs CUDA)"
+    t = torch.as_tensor(t, dtype=torch.int64)
+    if torch.distributed.get_backend() != 'gloo': t = t.cuda()
+    torch.distributed.broadcast(t, rank)
+    return t.cpu().tolist()

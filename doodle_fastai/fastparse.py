@@ -119,17 +119,18 @@ def _field_is(b, s, e, word):
     return True
 
 @njit(cache=True, nogil=True)
-def _scan_csv(b, eof, nc, ik, idr, irec, enc):
+def _scan_csv(b, eof, nc, ik, idr, irec, enc, max_rows):
     n = len(b); cap = 1
     for i in range(n):
         if b[i] == 10: cap += 1
+    cap = min(cap, max_rows)
     st = np.zeros(cap, np.int8); line = np.zeros(cap, np.int64); span = np.zeros((cap, 2), np.int64)
     fs = np.zeros((cap, max(nc, 1), 2), np.int64); key = np.zeros(cap, np.int64); rec = np.full(cap, -1, np.int8)
     out = np.empty(n+2, np.uint8); bo = np.zeros(cap+1, np.int64)
     xs = np.empty(1 << 16, np.uint8); ys = np.empty(1 << 16, np.uint8); lens = np.empty(1 << 16, np.int64)
     TRUE = np.array([84, 114, 117, 101], np.uint8); FALSE = np.array([70, 97, 108, 115, 101], np.uint8)
     i = 0; r = 0; ln = 0; o = 0; used = 0; used_ln = 0
-    while i < n:
+    while i < n and r < cap:
         start = i; ln0 = ln; bad = False; f = 0; complete = False
         while True:                                             # fields of one row
             fstart = i; fend = -1
@@ -162,10 +163,10 @@ def _scan_csv(b, eof, nc, ik, idr, irec, enc):
         if not complete: break
         used = i; used_ln = ln
         line[r] = ln0; span[r, 0] = start; span[r, 1] = rend; bo[r+1] = o
-        if rend == start: st[r] = 2; r += 1; continue           # blank line
+        if rend == start: continue                              # blank line: no row
         if bad or f != nc: st[r] = 1; r += 1; continue
         s, e = fs[r, ik, 0], fs[r, ik, 1]
-        if e <= s or e - s > 19: st[r] = 1; r += 1; continue
+        if e <= s or e - s > 19 or (e - s > 1 and b[s] == 48): st[r] = 1; r += 1; continue  # as `core.parse_key_id`
         v = 0
         for j in range(s, e):
             d = b[j] - 48
@@ -192,7 +193,8 @@ def scan_csv(buf:bytes,     # chunk of a Kaggle CSV (after the header)
              idr:int,       # column of drawing
              irec:int=-1,   # column of recognized (-1: none)
              enc:bool=True, # encode drawings (False for raw sources: their rows all take the exact path)
+             max_rows:int=1<<14, # stop after this many rows (memory is ~16 bytes x fields per row)
             )->dict:
-    "Rows of a CSV chunk: `status` (0 plain, 1 needs the exact path, 2 blank), line, byte span, fields, key, recognized, blobs"
-    r, used, lines, st, line, span, fs, key, rec, out, bo = _scan_csv(np.frombuffer(buf, np.uint8), eof, nc, ik, idr, irec, enc)
+    "Rows of a CSV chunk (blank lines skipped): `status` (0 plain, 1 needs the exact path), line, byte span, fields, key, recognized, blobs"
+    r, used, lines, st, line, span, fs, key, rec, out, bo = _scan_csv(np.frombuffer(buf, np.uint8), eof, nc, ik, idr, irec, enc, max_rows)
     return dict(rows=r, used=used, lines=lines, status=st, line=line, span=span, fields=fs, key=key, rec=rec, blobs=out.tobytes(), offs=bo)

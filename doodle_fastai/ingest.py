@@ -6,18 +6,19 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/ingest.html.md"""
 
 # %% ../nbs/01_ingest.ipynb #503f09f9
 from __future__ import annotations
-import argparse, fcntl, os, re, sqlite3, time
+import fcntl, math, os, re, sqlite3, sys, time
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import Annotated
+from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
 from .core import *
 from .fastparse import encode_drawings
 from .ingest_read import *
-from .ingest_read import _BOOL, _csv_batches, _ndjson_batches, _norm_ts, _open
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'open_db', 'ingest', 'db_summary', 'format_summary', 'main']
+__all__ = ['SCHEMA_VERSION', 'db_error', 'open_db', 'ingest', 'db_summary', 'format_summary', 'main']
 
 # %% ../nbs/01_ingest.ipynb #2d67f794
 SCHEMA_VERSION = 1
@@ -34,22 +35,36 @@ CREATE TABLE IF NOT EXISTS sources(path TEXT PRIMARY KEY, tbl TEXT, size INTEGER
   rows INTEGER, rejected INTEGER, done INTEGER);
 '''
 
+# %% ../nbs/01_ingest.ipynb #2f533319
+def db_error(e:sqlite3.Error, # what SQLite raised
+             timeout:float,    # seconds the connection waited for locks
+            )->str:            # one line for the user
+    "What went wrong, in words: a database locked by another process, or SQLite's own message"
+    if 'locked' in str(e) or 'busy' in str(e): return f'database is locked by another process (waited {timeout:g} s)'
+    return f'cannot use the database ({e})'
+
+# %% ../nbs/01_ingest.ipynb #a8fdb5dc
 def open_db(path:str|Path,      # SQLite file
             readonly:bool=False, # readers (DataLoader workers): `mode=ro`, never creates or changes the file
-            **kwargs)->sqlite3.Connection: # passed to `sqlite3.connect` (e.g. `check_same_thread=False`)
+            **kwargs)->sqlite3.Connection: # passed to `sqlite3.connect` (e.g. `timeout`, default 60 s, `check_same_thread=False`)
     "Open the drawing database; writers get the schema created/checked and autocommit mode (explicit `BEGIN`s)"
     p = Path(path)
     if readonly:
         if not p.is_file(): raise FileNotFoundError(f'{path}: no such database file')
         return sqlite3.connect(p.resolve().as_uri()+'?mode=ro', uri=True, **kwargs)
+    timeout = kwargs.pop('timeout', 60)
     try:
-        con = sqlite3.connect(p, isolation_level=None, timeout=kwargs.pop('timeout', 60), **kwargs)
+        con = sqlite3.connect(p, isolation_level=None, timeout=timeout, **kwargs)
         con.executescript(_SCHEMA)
         v = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if v is None: con.execute("INSERT INTO meta VALUES('schema_version',?)", (str(SCHEMA_VERSION),))
-    except sqlite3.Error as e: raise IngestError(f'{path}: cannot open as a database ({e})') from None
-    if v is not None and int(v[0]) != SCHEMA_VERSION:
-        con.close(); raise IngestError(f'{path}: schema version {v[0]}, this code writes {SCHEMA_VERSION}')
+    except sqlite3.Error as e:
+        raise IngestError(f'{path}: {db_error(e, timeout) if "lock" in str(e) else f"cannot open as a database ({e})"}') from None
+    if v is not None and v[0] != str(SCHEMA_VERSION):
+        con.close()
+        known = isinstance(v[0], str) and v[0].isascii() and v[0].isdigit()
+        raise IngestError(f'{path}: ' + (f'schema version {v[0]}, this code writes {SCHEMA_VERSION}' if known else
+                                         f'corrupt schema_version {v[0]!r} in table meta (this code writes {SCHEMA_VERSION})'))
     return con
 
 # %% ../nbs/01_ingest.ipynb #095efa43
@@ -68,44 +83,44 @@ def _ensure_words(con, words)->dict:
     return ids
 
 # %% ../nbs/01_ingest.ipynb #077d3f0b
-def _key(kid):
-    "`kid` as an int in 0..2^63-1 (from an int or a string of ASCII digits), or None"
-    if isinstance(kid, str) and kid.isascii() and kid.isdigit(): kid = int(kid)
-    return kid if type(kid) is int and 0 <= kid < 2**63 else None
+def _key_or_none(kid)->int|None:
+    "`kid` as `parse_key_id` reads it, or None (for the key_id column of a reject)"
+    try: return parse_key_id(kid)
+    except KeyIdError: return None
 
-def _fields(kid, word, cc, rec, ts, test, cats):
+def _fields(kid, word, cc, rec, ts, test:bool, known:set)->tuple:
     "Validated (key_id, word, countrycode, recognized, timestamp) of a row, or `ValueError` with the reason"
-    if (k := _key(kid)) is None: raise ValueError(f'bad key_id: {kid!r}')
+    k = parse_key_id(kid)
     if test and word in ('', None): word = None
-    elif not isinstance(word, str) or word not in cats: raise ValueError(f'unknown word: {word!r}')
-    if type(rec) not in (str, bool, type(None)) or rec not in _BOOL: raise ValueError(f'bad recognized: {rec!r}')
+    elif not isinstance(word, str) or not word: raise ValueError(f'bad word: {word!r}')
+    elif test and word not in known: raise ValueError(f'unknown word: {word!r}')
+    if type(rec) not in (str, bool, type(None)) or rec not in RECOGNIZED: raise ValueError(f'bad recognized: {rec!r}')
     for v in (cc, ts):
         if not isinstance(v, (str, type(None))): raise ValueError(f'bad countrycode/timestamp: {v!r}')
-    return k, word, cc or None, _BOOL[rec], _norm_ts(ts)
+    return k, word, cc or None, RECOGNIZED[rec], norm_ts(ts)
 
-def _encode(src, drawings)->list:
-    "(drawing blob, raw blob or None), or the `DrawingError`, per drawing of a batch"
+# %% ../nbs/01_ingest.ipynb #b1a33066
+def _encode(src:Source, drawings:list)->list:
+    "(drawing blob, raw blob or None), or the `DrawingError`, per drawing of a batch (CSV text, or ndjson's parsed raw drawing)"
     if not src.raw: return [b if isinstance(b, Exception) else (b, None) for b in encode_drawings(drawings)]
     out = []
     for d in drawings:
         try:
-            s = parse_drawing(d) if isinstance(d, (str, bytes)) else d
+            s = parse_drawing(d) if src.fmt == 'csv' else d   # an ndjson drawing is already JSON: a string there is not a drawing
             out.append((encode_drawing(simplify_raw(s)), encode_raw(s)))
         except DrawingError as e: out.append(e)
     return out
 
-def _stage(con, src, sid, batch, cats, testkeys)->tuple:
+# %% ../nbs/01_ingest.ipynb #69b45d66
+def _stage(con, src:Source, sid:int, batch:tuple, known:set, testkeys:set)->tuple:
     "Check a batch (plain columns, records), append it to the stage in the open transaction; returns (rows staged, rejects)"
     plain, recs = batch
     test, rej, good, file = src.table == 'test', [], [], str(src.path)
-    if not test:
-        new = {r[2] for r in recs if r[7] is None and isinstance(r[2], str) and r[2]} | set(plain[2] if plain else ())
-        if new - cats.keys(): cats.update(_ensure_words(con, new))
     for line, kid, word, cc, rec, ts, d, err in recs:
         if err is None:
-            try: good.append((line, *_fields(kid, word, cc, rec, ts, test, cats), d)); continue
+            try: good.append((line, *_fields(kid, word, cc, rec, ts, test, known), d)); continue
             except ValueError as e: err = str(e)
-        rej.append((file, line, _key(kid), err))
+        rej.append((file, line, _key_or_none(kid), err))
     trn, tst, sid1, raw = [], [], repeat(sid), int(src.raw)
     if plain:  # plain CSV rows: fields checked and drawings encoded by scan_csv, words by `word_ok`
         L, K, W, C, R, T, B = plain
@@ -122,22 +137,46 @@ def _stage(con, src, sid, batch, cats, testkeys)->tuple:
         elif src.raw: tst.append((line, kid, None, None, *enc, 1, sid))  # timing for a test drawing
         else: rej.append((file, line, kid, 'key_id in the test set'))
     if plain and good: trn.sort(key=itemgetter(0)); tst.sort(key=itemgetter(0))  # file order, for "first row wins"
-    con.executemany('INSERT INTO st_train VALUES (?,?,?,?,?,?,?,?,?)', map(itemgetter(slice(1, None)), trn))
-    con.executemany('INSERT INTO st_test VALUES (?,?,?,?,?,?,?)', map(itemgetter(slice(1, None)), tst))
+    con.executemany('INSERT INTO st_train VALUES (?,?,?,?,?,?,?,?,?,?)', trn)
+    con.executemany('INSERT INTO st_test VALUES (?,?,?,?,?,?,?,?)', tst)
     con.executemany('INSERT INTO st_rejects VALUES (?,?,?,?)', rej)
+    con.executemany('INSERT OR IGNORE INTO st_words VALUES (?)', [(w,) for w in {r[2] for r in trn}])
     if test: testkeys.update(r[1] for r in tst)
     return len(trn) + len(tst), rej
 
 # %% ../nbs/01_ingest.ipynb #36f96aad
+def _conflicts(con)->int:
+    "Move staged train rows whose word differs from their key_id's stored row (else its first staged row) to the staged rejects"
+    con.execute('DROP TABLE IF EXISTS temp.dup')
+    con.execute('CREATE TEMP TABLE dup AS SELECT s.rowid AS rid, s.src, s.line, s.key_id, s.word FROM st_train s WHERE s.key_id IN '
+                '(SELECT key_id FROM st_train GROUP BY key_id HAVING count(*) > 1 UNION '
+                ' SELECT key_id FROM st_train t WHERE EXISTS (SELECT 1 FROM train WHERE key_id = t.key_id))')
+    con.execute('CREATE INDEX temp.dup_key ON dup(key_id, rid)')
+    bad = con.execute('''SELECT rid, path, line, key_id, word, keep FROM (SELECT d.*, coalesce(
+        (SELECT c.word FROM train t JOIN categories c ON c.id = t.cat WHERE t.key_id = d.key_id),
+        (SELECT d2.word FROM dup d2 WHERE d2.key_id = d.key_id ORDER BY d2.rid LIMIT 1)) AS keep FROM dup d)
+        JOIN st_progress p USING (src) WHERE word != keep''').fetchall()
+    con.executemany('INSERT INTO st_rejects VALUES (?,?,?,?)', [(p, l, k, f'conflict: key_id {k} already stored as {w0!r}') for _, p, l, k, w, w0 in bad])
+    con.executemany('DELETE FROM st_train WHERE rowid = ?', [(r[0],) for r in bad])
+    for p, n in {p: sum(b[1] == p for b in bad) for _, p, *_ in bad}.items():
+        con.execute('UPDATE st_progress SET rows = rows - ?, rejected = rejected + ? WHERE path = ?', (n, n, p))
+    gone = [w for w in {b[4] for b in bad} if not con.execute('SELECT 1 FROM st_train WHERE word = ? LIMIT 1', (w,)).fetchone()]
+    con.executemany('DELETE FROM st_words WHERE word = ?', [(w,) for w in gone])
+    con.execute('DROP TABLE temp.dup')
+    return len(bad)
+
+# %% ../nbs/01_ingest.ipynb #a895e0fb
 _UPSERT = '''ON CONFLICT(key_id) DO UPDATE SET raw = coalesce(raw, excluded.raw), cat = coalesce(cat, excluded.cat),
   drawing = CASE WHEN computed AND NOT excluded.computed THEN excluded.drawing ELSE drawing END,
   computed = computed AND excluded.computed
   WHERE (raw IS NULL AND excluded.raw IS NOT NULL) OR (computed AND NOT excluded.computed) OR (cat IS NULL AND excluded.cat IS NOT NULL)'''
 _CAT = '(SELECT id FROM categories c WHERE c.word = s.word)'
 
-def _merge(con, pause=0.)->int:
-    "Move everything staged into the database in one transaction; returns the rows inserted or changed"
-    con.execute('BEGIN')
+def _merge(con, pause:float=0.)->tuple:
+    "Move everything staged into the database in one transaction; returns (rows inserted or changed, conflicts rejected)"
+    con.execute('BEGIN IMMEDIATE')
+    nc = _conflicts(con)
+    _ensure_words(con, [w for w, in con.execute('SELECT word FROM st_words')])  # categories only for rows that are stored
     n = con.execute(f'INSERT INTO test(key_id, cat, countrycode, drawing, raw, computed) SELECT key_id, {_CAT}, countrycode, '
                     f'drawing, raw, computed FROM st_test s WHERE true ORDER BY key_id, rowid {_UPSERT}').rowcount
     if n:
@@ -152,19 +191,20 @@ def _merge(con, pause=0.)->int:
     con.execute('INSERT OR REPLACE INTO sources SELECT path, tbl, size, mtime_ns, lines_done, rows, rejected, done FROM st_progress')
     if pause: time.sleep(pause)
     con.execute('COMMIT')
-    return n
+    return n, nc
 
 # %% ../nbs/01_ingest.ipynb #feadf013
 _STAGE_PRAGMAS = 'PRAGMA stage.journal_mode=TRUNCATE; PRAGMA stage.synchronous=OFF;'  # kill-safe; a power cut may spoil it
 _STAGE = '''
 CREATE TABLE IF NOT EXISTS stage.st_progress(src INTEGER PRIMARY KEY, path TEXT UNIQUE, tbl TEXT, size INTEGER, mtime_ns INTEGER,
   lines_done INTEGER, rows INTEGER, rejected INTEGER, done INTEGER, fresh INTEGER);
-CREATE TABLE IF NOT EXISTS stage.st_train(key_id, word, countrycode, recognized, timestamp, drawing, raw, computed, src);
-CREATE TABLE IF NOT EXISTS stage.st_test(key_id, word, countrycode, drawing, raw, computed, src);
+CREATE TABLE IF NOT EXISTS stage.st_train(line, key_id, word, countrycode, recognized, timestamp, drawing, raw, computed, src);
+CREATE TABLE IF NOT EXISTS stage.st_test(line, key_id, word, countrycode, drawing, raw, computed, src);
 CREATE TABLE IF NOT EXISTS stage.st_rejects(file, line, key_id, reason);
+CREATE TABLE IF NOT EXISTS stage.st_words(word TEXT PRIMARY KEY);
 '''
 
-def _plan(con, sources)->tuple:
+def _plan(con, sources:list)->tuple:
     "(source, stage id, first line) for each source with lines to stage, and the number of sources already done"
     todo, skipped = [], 0
     con.execute('BEGIN')
@@ -185,70 +225,102 @@ def _plan(con, sources)->tuple:
     con.execute('COMMIT')
     return todo, skipped
 
-def _stage_source(con, s, sid, start, batch, cats, testkeys, fast, pause, tick)->tuple:
-    "Stage source `s` from line `start`, each batch in one transaction with its progress; returns (rows, rejects)"
-    word_ok = (lambda w: w == '' or w in cats) if s.table == 'test' else bool
-    rows = rejected = 0
-    with _open(s.path) as f:
-        for b, line, last in (_csv_batches if s.fmt == 'csv' else _ndjson_batches)(s, f, start, batch, word_ok, fast):
+# %% ../nbs/01_ingest.ipynb #444c23ab
+def _stage_source(con, s:Source, sid:int, start:int, batch:int, known:set, testkeys:set, fast:bool, pause:float, tick)->tuple:
+    "Stage source `s` from line `start`, each batch in one transaction with its progress; returns (rows, rejects, damage or None)"
+    word_ok = (lambda w: w == '' or w in known) if s.table == 'test' else bool
+    rows = rejected = 0; line = max(start, s.fmt == 'csv')
+    with SourceStream(s.path) as f:
+        for b, line, last in (csv_batches if s.fmt == 'csv' else ndjson_batches)(s, f, start, batch, word_ok, fast):
             con.execute('BEGIN')
-            n, rej = _stage(con, s, sid, b, cats, testkeys)
+            n, rej = _stage(con, s, sid, b, known, testkeys)
             con.execute('UPDATE st_progress SET lines_done=?, rows=rows+?, rejected=rejected+?, done=? WHERE src=?',
                         (line, n, len(rej), int(last), sid))
             if pause: time.sleep(pause)
             con.execute('COMMIT')
             rows += n; rejected += len(rej); tick(s, f.pos())
-    return rows, rejected
+        if not f.damage: return rows, rejected, None
+        why = f'file damaged from this line on ({f.damage}): the rest of the file was not read'
+        con.execute('INSERT INTO st_rejects VALUES (?,?,NULL,?)', (str(s.path), line + 1, why))
+        return rows, rejected, f'{s.path}: damaged at line {line + 1} ({f.damage}); the lines before it were stored or rejected, the rest was not read'
 
-def _lock(stage):
+# %% ../nbs/01_ingest.ipynb #8621f06a
+def _lock(stage:Path):
     "An open file holding an exclusive lock on the stage for this run, or `IngestError` if another run holds it"
     f = open(stage, 'ab')
     try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError: f.close(); raise IngestError(f'{stage}: another doodle-ingest is writing this database') from None
     return f
 
+# %% ../nbs/01_ingest.ipynb #f7384cd2
+def _check_options(batch, timeout)->int:
+    "`batch` as an int, or `IngestError` naming the option that is out of range"
+    if not (isinstance(batch, (int, float)) and math.isfinite(batch) and 1 << 14 <= batch <= 1 << 32):
+        raise IngestError(f'batch size must be a number from 1/64 to 4096 MB, not {batch / 2**20 if isinstance(batch, (int, float)) else batch!r}')
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 <= timeout <= 86400):
+        raise IngestError(f'timeout must be a number of seconds from 0 to 86400, not {timeout!r}')
+    return int(batch)
+
+# %% ../nbs/01_ingest.ipynb #1537e9ae
 def ingest(srcs:list,           # files or folders: Kaggle CSVs, Google ndjson (simplified or raw), optionally gzipped
            db:str|Path,          # SQLite file, created if missing (the stage `<db>-stage` lives next to it during a run)
-           batch:int=8<<20,      # bytes of input per transaction
-           progress:bool=True,   # show a progress bar (by MB read)
+           batch:int=8<<20,      # bytes of input per transaction (16 KiB to 4 GiB)
+           progress:bool=True,   # a progress bar (by MB read) when `interactive()`, else one line per file
            quiet:bool=False,     # print nothing
            fast:bool=True,       # plain CSV rows through `fastparse.scan_csv` (False: `csv` + `core` for every row, same result)
-          )->dict:               # rows stored / rejected, seconds, rows/s, files staged / skipped
-    "Stream `srcs` into the drawing database `db`: validated, idempotent and resumable"
+           timeout:float=60,     # seconds to wait for a database that another process is writing
+          )->dict:               # rows stored / staged / rejected, damaged files, seconds, rows/s, files staged / skipped
+    "Stream `srcs` into the drawing database `db`: validated, idempotent and resumable; damaged files are reported, not fatal"
     t0, log = time.perf_counter(), (lambda *a: None) if quiet else print
-    sources = find_sources(srcs)
+    batch = _check_options(batch, timeout)
+    sources = find_sources(srcs, damaged := [])
     pause = [float(os.environ.get(f'DOODLE_INGEST_PAUSE{k}', 0)) for k in ('', '_MERGE')]  # test hooks: sleep before commits
-    stage, st = Path(f'{db}-stage'), dict(stored=0, staged=0, rejected=0, files=0)
-    con = open_db(db)
+    stage, st = Path(f'{db}-stage'), dict(stored=0, staged=0, rejected=0, files=0, batches=0, damaged=damaged)
+    journal, had_stage = Path(f'{stage}-journal'), stage.exists()
+    con, lock = open_db(db, timeout=timeout), None
     try:
         lock = _lock(stage)
         con.execute('PRAGMA cache_size=-262144'); con.execute('PRAGMA journal_mode=DELETE')
         con.execute('ATTACH ? AS stage', (str(stage),)); con.executescript(_STAGE_PRAGMAS + _STAGE)
-        con.execute('BEGIN'); cats = _ensure_words(con, {s.word for s in sources if s.word}); con.execute('COMMIT')
+        if 'line' not in {r[1] for r in con.execute("PRAGMA stage.table_info('st_train')")}:
+            raise IngestError(f'{stage}: left by an older doodle-ingest; delete it and run again')
+        known = {w for w, in con.execute('SELECT word FROM categories')} | {s.word for s in sources if s.word and s.table == 'train'}
         testkeys = {k for k, in con.execute('SELECT key_id FROM test UNION SELECT key_id FROM st_test')}
         todo, st['skipped'] = _plan(con, sources)
         if st['skipped']: log(f"{st['skipped']} source file(s) already ingested and unchanged: skipped")
-        pb = progress_bar(range(max(1, sum(s.size for s,*_ in todo) >> 20))) if progress and todo else None
+        bar = progress and interactive() and not quiet
+        pb = progress_bar(range(max(1, sum(s.size for s,*_ in todo) >> 20))) if bar and todo else None
         if pb: pb.update(0)
         done_b, last_t = 0, 0.
         def tick(s, pos):
             nonlocal last_t
+            st['batches'] += 1
             if pb and time.time() - last_t > 0.5: pb.update(min(pb.total, (done_b + pos) >> 20)); pb.comment = s.path.name; last_t = time.time()
         for s, sid, start in todo:
-            n, r = _stage_source(con, s, sid, start, batch, cats, testkeys, fast, pause[0], tick)
+            n, r, damage = _stage_source(con, s, sid, start, batch, known, testkeys, fast, pause[0], tick)
             st['staged'] += n; st['rejected'] += r; st['files'] += 1; done_b += s.size
+            if damage: st['damaged'].append(damage)
+            if progress and not bar and not quiet: log(f'{s.path.name}: {n:,} rows staged, {r:,} rejected' + (' (damaged file)' if damage else ''))
         if pb: pb.update(pb.total); log()
         staged = con.execute('SELECT count(*), sum(rows) FROM st_progress').fetchone()
         if staged[0]:
             log(f'merging {staged[1]:,} staged rows into {db}')
-            st['stored'] = _merge(con, pause[1])
-        con.execute('DETACH stage'); stage.unlink(); lock.close()
+            st['stored'], nc = _merge(con, pause[1]); st['staged'] -= nc; st['rejected'] += nc
+        con.execute('DETACH stage'); stage.unlink(); journal.unlink(missing_ok=True)
         con.execute('CREATE INDEX IF NOT EXISTS train_cat ON train(cat)')
         con.execute('CREATE INDEX IF NOT EXISTS train_has_raw ON train(key_id) WHERE raw IS NOT NULL')
+    except sqlite3.Error as e:
+        if con.in_transaction: con.execute('ROLLBACK')
+        kept = stage.exists() and (had_stage or st['batches'])
+        raise IngestError(f'{db}: {db_error(e, timeout)}' + ('; what was staged is kept: run again to finish' if kept else '')) from None
     except BaseException:
         if con.in_transaction: con.execute('ROLLBACK')
         raise
-    finally: con.close()
+    finally:
+        con.close()
+        if lock:
+            if not had_stage and not st['batches']: stage.unlink(missing_ok=True); journal.unlink(missing_ok=True)  # nothing staged
+            lock.close()
     st['seconds'] = time.perf_counter() - t0
     st['rows_per_s'] = (st['staged'] + st['rejected']) / st['seconds']
     log(f"stored {st['stored']:,} rows, rejected {st['rejected']:,}, {st['seconds']:.1f} s, {st['rows_per_s']:,.0f} rows/s")
@@ -259,6 +331,7 @@ def _reason_kind(reason:str)->str:
     "The kind of a reject reason, without its details: 'stroke 3 has mismatched lengths [3, 2]' -> 'stroke N has mismatched lengths'"
     return re.split(r' \(|: | \[', re.sub(r'stroke \d+', 'stroke N', reason))[0]
 
+# %% ../nbs/01_ingest.ipynb #2f26e09c
 def db_summary(path:str|Path, # drawing database (SQLite file) written by `ingest`
               )->dict:        # counts by table, sources done, rejects by kind, `unfinished_run`
     "Rows per table, categories, raw coverage, sources and rejects by kind of reason of a drawing database"
@@ -276,6 +349,7 @@ def db_summary(path:str|Path, # drawing database (SQLite file) written by `inges
     finally: con.close()
     return s
 
+# %% ../nbs/01_ingest.ipynb #39417d0b
 def format_summary(s:dict, # result of `db_summary`
                   )->str:   # a few lines of text
     "`db_summary` as a few lines of text"
@@ -288,18 +362,18 @@ def format_summary(s:dict, # result of `db_summary`
     return '\n'.join(out)
 
 # %% ../nbs/01_ingest.ipynb #f885f975
-def main(argv:list|None=None): # command-line arguments (default `sys.argv[1:]`)
-    "`doodle-ingest SRC [SRC ...] --db PATH`: ingest, then print the database summary; exit 2 on a bad source"
-    p = argparse.ArgumentParser('doodle-ingest', description='Load Quick, Draw! drawings (Kaggle CSV, Google ndjson, '
-        'simplified or raw, optionally .gz; files or folders) into a SQLite database. Bad rows go to the rejects table.')
-    p.add_argument('srcs', nargs='+', metavar='SRC', help='file or folder; CSVs named test* go to the test table')
-    p.add_argument('--db', required=True, help='SQLite database to create or extend')
-    p.add_argument('--batch-mb', type=float, default=8, help='MB of input per transaction (default 8)')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    a = p.parse_args(argv)
-    try: ingest(a.srcs, a.db, batch=int(a.batch_mb * 2**20), progress=not a.no_progress)
-    except IngestError as e: p.exit(2, f'doodle-ingest: error: {e}\n')
-    print(format_summary(db_summary(a.db)))
-
-# %% ../nbs/01_ingest.ipynb #9f2003a0
-if __name__ == '__main__': main()
+@call_parse
+def main(*srcs:str,         # files or folders: Kaggle CSVs (those named test* go to the test table), Google ndjson, simplified or raw, optionally .gz
+         db:Annotated[str, {'required':True}]=None, # SQLite database to create or extend
+         batch_mb:float=8,  # MB of input per transaction (1/64 to 4096)
+         timeout:float=60,  # seconds to wait for a database that another process is writing
+         progress:bool=True, # show progress: a bar in a terminal, one line per file when the output is redirected
+        ):
+    "Load Quick, Draw! drawings (Kaggle CSV, Google ndjson, simplified or raw, optionally .gz; files or folders) into a SQLite database. Bad rows go to the rejects table."
+    def fail(msg): sys.stderr.write(f'doodle-ingest: error: {msg}\n'); sys.exit(2)
+    if not srcs: fail('no source given: doodle-ingest SRC [SRC ...] --db PATH')
+    try: st = ingest(list(srcs), db, batch=batch_mb * 2**20, progress=progress, timeout=timeout)
+    except IngestError as e: fail(e)
+    print(format_summary(db_summary(db)))
+    for d in st['damaged']: sys.stderr.write(f'doodle-ingest: error: {d}\n')
+    if st['damaged']: sys.exit(2)

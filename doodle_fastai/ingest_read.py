@@ -6,22 +6,27 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/ingest_read.html.md"""
 
 # %% ../nbs/01c_ingest_read.ipynb #e86e6a12
 from __future__ import annotations
-import csv, gzip, io, re, zlib
+import csv, io, re, zlib
 from dataclasses import dataclass
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 import numpy as np, orjson
 from .core import *
 from .fastparse import scan_csv
 
-csv.field_size_limit(1 << 30)  # raw drawings can exceed the default 128 KiB per field
-
-class IngestError(ValueError):
-    "A source or database that cannot be used at all; the message names the path and the problem"
-
 # %% auto #0
-__all__ = ['IngestError', 'Source', 'detect_source', 'find_sources']
+__all__ = ['MAX_LINE', 'MAX_COLUMNS', 'BOM', 'RECOGNIZED', 'IngestError', 'Source', 'SourceStream', 'detect_source',
+           'find_sources', 'norm_ts', 'csv_batch', 'csv_batches', 'ndjson_batches']
+
+# %% ../nbs/01c_ingest_read.ipynb #3316e7c5
+class IngestError(ValueError):
+    "A source, option or database that cannot be used at all; the message names the path or option and the problem"
+
+# %% ../nbs/01c_ingest_read.ipynb #fc131743
+MAX_LINE = 1 << 24  # longest ndjson line or CSV row read (16 MiB); longer ones are rejected
+MAX_COLUMNS = 64    # most columns a CSV header may have
+BOM = b'\xef\xbb\xbf' # UTF-8 byte order mark, accepted (and dropped) at the start of any source
+csv.field_size_limit(MAX_LINE)
 
 # %% ../nbs/01c_ingest_read.ipynb #f381cc3e
 _EXTS = ('.csv', '.csv.gz', '.ndjson', '.ndjson.gz')
@@ -37,46 +42,87 @@ class Source:
     size:int       # size in bytes on disk
     mtime_ns:int   # modification time in ns
 
-def _open(path, text=False):
-    "Binary (or CSV-ready text) stream of `path`, gunzipped if it starts with the gzip magic; `.pos()` = bytes read on disk"
-    with open(path, 'rb') as f: gz = f.read(2) == b'\x1f\x8b'
-    f = gzip.open(path, 'rb') if gz else open(path, 'rb')
-    pos = f.fileobj.tell if gz else f.tell
-    if text: f = io.TextIOWrapper(f, encoding='utf-8', errors='replace', newline='')
-    f.pos = pos
-    return f
+# %% ../nbs/01c_ingest_read.ipynb #798edf06
+class _Gunzip(io.RawIOBase):
+    "The content of a gzip file (all its members) ending where the file is damaged instead of raising; `damage` says why"
+    def __init__(self, f): self.f, self.d, self.out, self.off, self.damage = f, None, b'', 0, None
+    def readable(self): return True
+    def _more(self)->bool:
+        "Decompress the next piece into `out`; False at the end (clean, or with `damage` set)"
+        if self.d is None or self.d.eof:                    # a member starts
+            data = self.d.unused_data if self.d else b''
+            if len(data) < 2: data += self.f.read(1 << 16)
+            if not data: return False
+            if data[:2] != b'\x1f\x8b': self.damage = 'data after the end of the gzip stream'; return False
+            self.d = zlib.decompressobj(31)
+        else: data = self.d.unconsumed_tail or self.f.read(1 << 16)
+        if not data: self.damage = 'the file ends inside the compressed data (truncated)'; return False
+        saved = self.d.copy()
+        try: self.out, self.off = self.d.decompress(data, 1 << 20), 0
+        except zlib.error as e: self.out, self.off, self.damage = self._salvage(saved, data), 0, f'corrupt compressed data ({e})'
+        return True
+    def _salvage(self, d, data)->bytes:
+        "All that `d` decompresses of `data` before the error, fed 256 bytes at a time"
+        out = []
+        for i in range(0, len(data), 256):
+            try: out.append(d.decompress(data[i:i+256]))
+            except zlib.error: break
+        return b''.join(out)
+    def readinto(self, b):
+        while self.off >= len(self.out):
+            if self.damage or not self._more(): return 0
+        n = min(len(b), len(self.out) - self.off)
+        b[:n] = self.out[self.off:self.off+n]; self.off += n
+        return n
 
-def _is_raw(d): return isinstance(d, list) and bool(d) and isinstance(d[0], list) and len(d[0]) == 3
+# %% ../nbs/01c_ingest_read.ipynb #7c427360
+class SourceStream(io.BufferedReader):
+    "Binary content of a source file, gunzipped when it starts with the gzip magic, ending where a gzip file is damaged"
+    def __init__(self, path:str|Path): # a source file, gzipped or not
+        self.file = open(path, 'rb', buffering=0)
+        gz = self.file.read(2) == b'\x1f\x8b'; self.file.seek(0)
+        super().__init__(_Gunzip(self.file) if gz else self.file, 1 << 16)
+    @property
+    def damage(self)->str|None: return getattr(self.raw, 'damage', None) # why the content ended early (None: it did not)
+    def pos(self)->int: return self.file.tell() # bytes read on disk, for progress
+    def close(self): super().close(); self.file.close()
 
+# %% ../nbs/01c_ingest_read.ipynb #857643b8
 def detect_source(path:str|Path, # a source file
                  )->Source:      # its format, table, raw-ness, first word, size and mtime
     "Format, table, raw-ness and first word of one source file, or `IngestError` naming the file"
     p = Path(path)
     try:
         st = p.stat()
-        with _open(p) as f: first = f.readline(1 << 24)
-        if not first.lstrip(b'\xef\xbb\xbf').startswith(b'{'):
-            with _open(p, text=True) as f: rows = list(zip(range(2), csv.reader(f)))
-    except (OSError, EOFError, zlib.error, csv.Error) as e: raise IngestError(f'{path}: cannot read ({getattr(e, "strerror", None) or e})') from None
+        with SourceStream(p) as f: first, second, damage = f.readline(MAX_LINE).removeprefix(BOM), f.readline(MAX_LINE), f.damage
+    except OSError as e: raise IngestError(f'{path}: cannot read ({e.strerror or e})') from None
+    def fail(why='not a Kaggle CSV or ndjson file'):
+        raise IngestError(f'{path}: {why} (first line: {first[:60].decode("utf-8", "replace").strip()!r})')
+    if len(first) >= MAX_LINE: fail(f'first line longer than {MAX_LINE >> 20} MiB: not a Kaggle CSV or ndjson file')
+    if damage and not second: raise IngestError(f'{path}: damaged in its first lines ({damage}); nothing of it was read')
     src = dict(path=p.resolve(), size=st.st_size, mtime_ns=st.st_mtime_ns)
-    def fail(): raise IngestError(f'{path}: not a Kaggle CSV or ndjson file (first line: {first[:60].decode("utf-8", "replace").strip()!r})')
-    if first.lstrip(b'\xef\xbb\xbf').startswith(b'{'):
+    if first.startswith(b'{'):
         try: o = orjson.loads(first)
         except orjson.JSONDecodeError: fail()
         if not isinstance(o, dict) or not {'key_id', 'drawing', 'word'} <= set(o): fail()
-        return Source(fmt='ndjson', table='train', raw=_is_raw(o['drawing']), word=str(o['word']), **src)
-    hdr = [c.lstrip('\ufeff') for c in rows[0][1]] if rows else []
+        return Source(fmt='ndjson', table='train', raw=is_raw(o['drawing']), word=str(o['word']), **src)
+    try: hdr = next(csv.reader([first.decode()]), [])
+    except (UnicodeDecodeError, csv.Error): fail('CSV header is not valid UTF-8 text')
+    if len(hdr) > MAX_COLUMNS: fail(f'CSV header has {len(hdr):,} columns (at most {MAX_COLUMNS})')
     if not {'key_id', 'drawing'} <= set(hdr): fail()
-    r1 = dict(zip(hdr, rows[1][1])) if len(rows) > 1 else {}
-    try: raw = _is_raw(orjson.loads(r1.get('drawing', '')))
+    try: r1 = dict(zip(hdr, next(csv.reader([second.decode()]), [])))
+    except (UnicodeDecodeError, csv.Error): r1 = {}
+    try: raw = is_raw(orjson.loads(r1.get('drawing', '')))
     except orjson.JSONDecodeError: raw = False
     table = 'test' if p.name.lower().startswith('test') else 'train'
     word = (r1.get('word') or None) if 'word' in hdr else p.name.split('.')[0]
     return Source(fmt='csv', table=table, raw=raw, word=word if table == 'train' else None, **src)
 
+# %% ../nbs/01c_ingest_read.ipynb #b6a80d93
 def find_sources(srcs:list, # files or folders (their `.csv`, `.ndjson`, `.csv.gz`, `.ndjson.gz` files)
-                )->list:    # `Source` of every file, test sources first
-    "Expand folders and detect every file's format (test sources first); `IngestError` on the first bad path"
+                 damaged:list|None=None, # collects the messages of `.gz` files damaged in their first lines (None: they raise)
+                )->list:    # `Source` of every file: test sources first, then by path
+    "Expand folders and detect every file's format; `IngestError` on the first bad path. The order never depends on the arguments'"
     files = []
     for s in map(Path, srcs):
         if s.is_dir():
@@ -86,27 +132,46 @@ def find_sources(srcs:list, # files or folders (their `.csv`, `.ndjson`, `.csv.g
         elif s.exists() or s.is_symlink(): files.append(s)
         else: raise IngestError(f'{s}: no such file or folder')
     out = {}
-    for f in files: src = detect_source(f); out.setdefault(src.path, src)
-    return sorted(out.values(), key=lambda s: s.table != 'test')
+    for f in files:
+        try: src = detect_source(f)
+        except IngestError as e:
+            if damaged is None or ': damaged in its first lines' not in str(e): raise
+            damaged.append(str(e)); continue
+        out.setdefault(src.path, src)
+    return sorted(out.values(), key=lambda s: (s.table != 'test', str(s.path)))
 
 # %% ../nbs/01c_ingest_read.ipynb #85068666
-_BOOL = {'True':1, 'False':0, 'true':1, 'false':0, '1':1, '0':0, True:1, False:0, '':None, None:None}
+RECOGNIZED = {'True':1, 'False':0, 'true':1, 'false':0, '1':1, '0':0, True:1, False:0, '':None, None:None} # `recognized` values accepted
 _TS = re.compile(r'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?: UTC)?')
 
-def _norm_ts(ts):
+def norm_ts(ts:str|None, # a timestamp as read, Kaggle's or Google's form, or '' / None
+           )->str|None:  # Kaggle's form, or None
     "Timestamps in Kaggle's form: Google's `2017-03-27 18:44:40.47967 UTC` -> `2017-03-27 18:44:40.479670`; '' -> None"
     if not ts or (len(ts) == 26 and ts[-1].isdigit()): return ts or None
     m = _TS.fullmatch(ts)
     return ts if m is None else m[1] + (f'.{m[2]:0<6}' if m[2] else '')
 
-def _csv_split(src, r, buf, line, hdr, word_ok, fast=True)->tuple:
-    "(plain columns, records) of a `scan_csv` result; plain rows whose word fails `word_ok` become records"
+# %% ../nbs/01c_ingest_read.ipynb #ba58d1d5
+def csv_batch(src:Source,   # the source being read
+              r:dict,       # `scan_csv` result for `buf`
+              buf:bytes,    # the chunk scanned
+              line:int,     # lines of the file before `buf`
+              hdr:list,     # header column names
+              word_ok,      # word -> bool: may a plain row have this word (else it takes the exact path)
+              fast:bool=True, # use the plain rows (False: every row through the exact path)
+             )->tuple:      # (plain columns, records)
+    "(plain columns, records) of a `scan_csv` result; rows whose word fails `word_ok` or with non-UTF-8 bytes become records"
     ix, nc = {c:i for i,c in enumerate(hdr)}, len(hdr)
-    st, fs, offs, blobs = r['status'].copy(), r['fields'], r['offs'], r['blobs']
-    if not fast: st[st == 0] = 1
+    st, fs, offs, blobs, span = r['status'].copy(), r['fields'], r['offs'], r['blobs'], r['span']
+    if not fast or src.raw: st[st == 0] = 1   # raw drawings are not encoded by scan_csv: all take the exact path
+    try: buf[:r['used']].decode()
+    except UnicodeDecodeError:
+        for i in np.flatnonzero(st == 0).tolist():
+            try: buf[span[i, 0]:span[i, 1]].decode()
+            except UnicodeDecodeError: st[i] = 1
     def col(j, ok):
         if j is None: return [''] * len(ok)
-        return [buf[a:b].decode('utf-8', 'replace') for a,b in zip(fs[ok, j, 0].tolist(), fs[ok, j, 1].tolist())]
+        return [buf[a:b].decode() for a,b in zip(fs[ok, j, 0].tolist(), fs[ok, j, 1].tolist())]
     ok = np.flatnonzero(st == 0)
     words = col(ix.get('word'), ok) if 'word' in ix else [src.word or ''] * len(ok)
     if not all(map(word_ok, set(words))):
@@ -114,58 +179,98 @@ def _csv_split(src, r, buf, line, hdr, word_ok, fast=True)->tuple:
         words = col(ix.get('word'), ok) if 'word' in ix else [src.word or ''] * len(ok)
     lines = (r['line'] + line + 1).tolist()
     plain = ([lines[i] for i in ok.tolist()], r['key'][ok].tolist(), words, [c or None for c in col(ix.get('countrycode'), ok)],
-            [None if v < 0 else v for v in r['rec'][ok].tolist()], list(map(_norm_ts, col(ix.get('timestamp'), ok))),
+            [None if v < 0 else v for v in r['rec'][ok].tolist()], list(map(norm_ts, col(ix.get('timestamp'), ok))),
             [blobs[a:b] for a,b in zip(offs[ok].tolist(), offs[ok+1].tolist())])
-    get = itemgetter(*[ix.get(c, nc) for c in ('key_id',)] + [ix.get('word', nc+1)] +
-                     [ix.get(c, nc) for c in ('countrycode', 'recognized', 'timestamp', 'drawing')])
+    cols = [ix.get(c, nc) for c in ('key_id',)] + [ix.get('word', nc+1)] + [ix.get(c, nc) for c in ('countrycode', 'recognized', 'timestamp', 'drawing')]
     recs = []
     for i in np.flatnonzero(st == 1).tolist():
-        try: row = next(csv.reader([buf[r['span'][i, 0]:r['span'][i, 1]].decode('utf-8', 'replace')]), [])
+        data, err = buf[span[i, 0]:span[i, 1]], None
+        if len(data) > MAX_LINE: recs.append((lines[i], *[None]*6, f'row longer than {MAX_LINE >> 20} MiB')); continue
+        try: text = data.decode()
+        except UnicodeDecodeError as e: text, err = data.decode('utf-8', 'replace'), f'invalid UTF-8 (byte {e.start + 1} of the row)'
+        try: row = next(csv.reader([text]), [])
         except csv.Error as e: recs.append((lines[i], *[None]*6, f'unreadable CSV row ({e})')); continue
-        if len(row) == nc: recs.append((lines[i], *get(row + ['', src.word]), None))
-        elif row: recs.append((lines[i], row[ix['key_id']] if ix['key_id'] < len(row) else None, *[None]*5,
-                               f'{"missing" if len(row) < nc else "extra"} column (row has {len(row)} fields, header {nc})'))
+        kid = row[ix['key_id']] if ix['key_id'] < len(row) else None
+        if err: recs.append((lines[i], kid, *[None]*5, err))
+        elif len(row) == nc: recs.append((lines[i], *[(row + ['', src.word])[j] for j in cols], None))
+        elif row: recs.append((lines[i], kid, *[None]*5, f'{"missing" if len(row) < nc else "extra"} column (row has {len(row)} fields, header {nc})'))
     return plain, recs
 
-def _csv_batches(src, f, start, n, word_ok, fast=True):
-    "Batches ((plain columns, records), line reached, last) of a Kaggle CSV binary stream, `n` bytes at a time, after line `start`"
-    hdr = [c.lstrip('\ufeff') for c in next(csv.reader([f.readline().decode('utf-8', 'replace')]))]
+# %% ../nbs/01c_ingest_read.ipynb #18c4a910
+_ROWS = 1 << 14  # most rows per `scan_csv` call
+
+def _skip_line(f, buf:bytes, n:int)->bytes:
+    "What follows the end of the line that `buf` starts with (reading on from `f`, `n` bytes at a time)"
+    while (i := buf.find(b'\n')) < 0:
+        if not (buf := f.read(n)): return b''
+    return buf[i+1:]
+
+def csv_batches(src:Source,  # the source: a Kaggle CSV
+                f:SourceStream, # its content
+                start:int,   # lines already done (the header is line 1): resume after them
+                n:int,       # bytes read per batch
+                word_ok,     # word -> bool: may a plain row have this word
+                fast:bool=True, # plain rows through `scan_csv` (False: every row through `csv` and `core`)
+               ):            # yields (batch, lines done, source finished)
+    "Batches ((plain columns, records), lines done, finished) of a Kaggle CSV stream, `n` bytes at a time, after line `start`"
+    hdr = next(csv.reader([f.readline(MAX_LINE).removeprefix(BOM).decode('utf-8', 'replace')]), [])
     ix = {c:i for i,c in enumerate(hdr)}
+    args = (len(hdr), ix['key_id'], ix['drawing'], ix.get('recognized', -1), not src.raw, _ROWS)
     line, buf = 1, b''
     while line < start:                                     # skip the lines already done
-        buf = f.read(n)
-        if not buf: yield (None, []), line, True; return
-        k = buf.count(b'\n', 0)
-        if line + k < start: line += k; continue
+        if not (buf := f.read(n)): break
+        if line + (k := buf.count(b'\n')) < start: line += k; buf = b''; continue
         pos = -1
         for _ in range(start - line): pos = buf.index(b'\n', pos+1)
         buf, line = buf[pos+1:], start
-    nxt = f.read(n)
-    while True:
-        data, nxt = nxt, (f.read(n) if nxt else b'')    # read ahead, so the last chunk knows it is the last
-        eof = not nxt; buf += data
-        r = scan_csv(buf, eof, len(hdr), ix['key_id'], ix['drawing'], ix.get('recognized', -1), not src.raw)
-        if r['rows'] or eof: yield _csv_split(src, r, buf, line, hdr, word_ok, fast), line + r['lines'], eof
-        line, buf = line + r['lines'], buf[r['used']:]
-        if eof: return
+    eof = False
+    while not eof:
+        data = f.read(n) if line >= start else b''
+        eof, buf = not data, buf + data
+        while True:                                         # every complete row of `buf`, at most _ROWS at a time
+            r = scan_csv(buf, eof and not f.damage, *args)
+            rest = buf[r['used']:]
+            last = eof and not f.damage and not rest
+            if r['rows'] or last: yield csv_batch(src, r, buf, line, hdr, word_ok, fast), line + r['lines'], last
+            line, buf = line + r['lines'], rest
+            if r['rows'] < _ROWS: break
+        if not eof and len(buf) > MAX_LINE:                 # one row longer than any real drawing, or an unclosed quote
+            yield (None, [(line + 1, *[None]*6, f'row longer than {MAX_LINE >> 20} MiB')]), line + 1, False
+            buf, line = _skip_line(f, buf, n), line + 1
 
-def _ndjson_batches(src, f, start, n, word_ok=None, fast=True):
-    "Batches ((None, records), line reached, last) of a binary ndjson stream, about `n` bytes each, after line `start`"
-    for _ in islice(f, start): pass
-    line, end = start, False
-    while not end:
-        recs, size = [], 0
-        while size < n:
-            l = f.readline()
-            if not l: end = True; break
-            line += 1; size += len(l)
-            if not l.strip(): continue
-            try: o = orjson.loads(l)
-            except orjson.JSONDecodeError as e: recs.append((line, *[None]*6, f'invalid JSON ({e})')); continue
-            miss = [k for k in ('key_id', 'word', 'drawing') if k not in o] if isinstance(o, dict) else None
-            if miss is None: recs.append((line, *[None]*6, 'not a JSON object')); continue
-            if miss: recs.append((line, o.get('key_id'), *[None]*5, f'missing field: {miss[0]!r}')); continue
-            d = o['drawing']
-            recs.append((line, o['key_id'], o['word'], o.get('countrycode'), o.get('recognized'), o.get('timestamp'),
-                         d if src.raw else orjson.dumps(d), None))
-        yield (None, recs), line, end
+# %% ../nbs/01c_ingest_read.ipynb #a7dffa68
+def _lines(f):
+    "(line, ends with a newline) for each line of a binary stream; `None` for a line longer than `MAX_LINE`, skipped unread"
+    while l := f.readline(MAX_LINE):
+        if len(l) < MAX_LINE or l.endswith(b'\n'): yield l, l.endswith(b'\n'); continue
+        while (l := f.readline(MAX_LINE)) and not l.endswith(b'\n'): pass
+        yield None, bool(l)
+
+def _ndjson_record(src, line, l)->tuple:
+    "The record of ndjson line number `line`, text `l`"
+    if l is None: return (line, *[None]*6, f'line longer than {MAX_LINE >> 20} MiB')
+    try: o = orjson.loads(l)
+    except orjson.JSONDecodeError as e: return (line, *[None]*6, f'invalid JSON ({e})')
+    if not isinstance(o, dict): return (line, *[None]*6, 'not a JSON object')
+    if miss := [k for k in ('key_id', 'word', 'drawing') if k not in o]: return (line, o.get('key_id'), *[None]*5, f'missing field: {miss[0]!r}')
+    return (line, o['key_id'], o['word'], o.get('countrycode'), o.get('recognized'), o.get('timestamp'),
+            o['drawing'] if src.raw else orjson.dumps(o['drawing']), None)
+
+def ndjson_batches(src:Source,  # the source: Google ndjson
+                   f:SourceStream, # its content
+                   start:int,   # lines already done: resume after them
+                   n:int,       # bytes read per batch (at least one line)
+                   word_ok=None, # unused (words are checked with the other fields)
+                   fast:bool=True, # unused
+                  ):            # yields (batch, lines done, source finished)
+    "Batches ((None, records), lines done, finished) of a Google ndjson stream, about `n` bytes each, after line `start`"
+    lines = _lines(f)
+    line, recs, size = sum(1 for _ in islice(lines, start)), [], 0
+    for l, nl in lines:
+        if not nl and f.damage: break                       # the line the damage cut: not a row
+        line += 1
+        if line == 1 and l: l = l.removeprefix(BOM)
+        size += MAX_LINE if l is None else len(l)
+        if l is None or l.strip(): recs.append(_ndjson_record(src, line, l))
+        if size >= n: yield (None, recs), line, False; recs, size = [], 0
+    yield (None, recs), line, not f.damage

@@ -6,13 +6,15 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/model.html.md"""
 
 # %% ../nbs/04_model.ipynb #7996b203
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, math
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torchvision
 from safetensors.torch import save_file, load_file
+from .core import word_to_label
 
 # %% auto #0
-__all__ = ['ARCHS', 'MODEL_FORMAT', 'doodle_resnet', 'top3', 'map3', 'export_model', 'ModelFileError', 'load_model']
+__all__ = ['ARCHS', 'MODEL_FORMAT', 'RENDER_KW', 'SEQ_KW', 'doodle_resnet', 'top3', 'map3', 'ModelFileError', 'meta_digest',
+           'check_meta', 'export_model', 'load_model', 'upgrade_model']
 
 # %% ../nbs/04_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -44,8 +46,12 @@ def map3(preds:torch.Tensor|np.ndarray, # scores (N, C): logits or probabilities
     hit = (t3 == targs[:, None]).float()
     return (hit / torch.arange(1, t3.shape[1]+1, device=hit.device)).sum(1).mean()
 
+# %% ../nbs/04_model.ipynb #70718fd8
+class ModelFileError(ValueError):
+    "A model directory that is not a valid, untampered `export_model` output"
+
 # %% ../nbs/04_model.ipynb #aea793eb
-MODEL_FORMAT = 'doodle_fastai.model/1'
+MODEL_FORMAT = 'doodle_fastai.model/2'   # /1 had no digest over model.json
 
 def _sha256(p:Path)->str:
     h = hashlib.sha256()
@@ -53,7 +59,71 @@ def _sha256(p:Path)->str:
         for b in iter(lambda: f.read(1<<20), b''): h.update(b)
     return h.hexdigest()
 
-def export_model(model:nn.Module,      # a model from `doodle_resnet`
+# %% ../nbs/04_model.ipynb #4b7d0c01
+def meta_digest(meta:dict, # the contents of a `model.json`
+               )->str:     # SHA-256, hex
+    "SHA-256 of every field of `meta` but `digest` itself, as canonical JSON (sorted keys, no spaces, ASCII)"
+    body = {k: v for k,v in meta.items() if k != 'digest'}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(',', ':'), allow_nan=False).encode()).hexdigest()
+
+# %% ../nbs/04_model.ipynb #4b7d0c04
+RENDER_KW = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
+                 time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
+
+def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
+def _plain(v): return v.tolist() if isinstance(v, (np.ndarray, np.generic)) else v   # numpy values as JSON types
+
+SEQ_KW = dict(in_ch='3 or 4', convs='a list of positive integers', kernels='a list of odd positive integers',
+              strides='a list of positive integers', hidden='a positive integer', layers='a positive integer',
+              dropout='a number 0-1', max_len='a positive integer', time='true/false')
+
+def _check_seq(seq, bad):
+    "Check the `seq` settings of a sequence model (`seq.StrokeSeqNet` arguments)"
+    if not isinstance(seq, dict): bad('seq', f'is {type(seq).__name__}, not an object')
+    if set(seq) != set(SEQ_KW): bad('seq', f'must have exactly the keys {", ".join(SEQ_KW)}')
+    posint = lambda v: _isint(v) and v > 0
+    ok = dict(in_ch=lambda v: v in (3, 4) and _isint(v), convs=lambda v: isinstance(v, list) and v and all(map(posint, v)),
+              kernels=lambda v: isinstance(v, list) and all(posint(k) and k % 2 for k in v), strides=lambda v: isinstance(v, list) and all(map(posint, v)),
+              hidden=posint, layers=posint, dropout=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1,
+              max_len=posint, time=lambda v: isinstance(v, bool))
+    for k, f in ok.items():
+        if not f(seq[k]): bad(f'seq.{k}', f'{seq[k]!r} is not {SEQ_KW[k]}')
+    if not len(seq['convs']) == len(seq['kernels']) == len(seq['strides']): bad('seq', 'convs, kernels and strides differ in length')
+    if seq['in_ch'] != 3 + seq['time']: bad('seq.in_ch', f'{seq["in_ch"]} does not match time={seq["time"]}')
+
+def check_meta(meta:dict,        # the contents of a `model.json`
+               src='model.json', # where it came from, for messages
+              )->dict:           # `meta`
+    "Raise `ModelFileError` naming the field when `meta` cannot build the network or render its input as in training"
+    def bad(field, why): raise ModelFileError(f'{src}: {field} {why}')
+    kind = meta.get('input', 'image')
+    if kind not in ('image', 'sequence'): bad('input', f'{kind!r} is not "image" or "sequence"')
+    if kind == 'sequence': _check_seq(meta.get('seq'), bad)
+    elif meta.get('arch') not in ARCHS: bad('arch', f'{meta.get("arch")!r} is not one of {sorted(ARCHS)}')
+    if not _isint(meta.get('in_ch')) or not 1 <= meta['in_ch'] <= 64: bad('in_ch', f'{meta.get("in_ch")!r} is not an integer 1-64')
+    if not _isint(meta.get('size')) or not 8 <= meta['size'] <= 2048: bad('size', f'{meta.get("size")!r} is not an integer 8-2048')
+    cats = meta.get('categories')
+    if not isinstance(cats, list) or not cats or not all(isinstance(c, str) and c.strip() for c in cats): bad('categories', 'must be a list of non-empty names')
+    if len(set(map(word_to_label, cats))) != len(cats): bad('categories', 'has a repeated name')
+    if meta.get('n_classes') != len(cats): bad('n_classes', f'{meta.get("n_classes")!r} does not match the {len(cats)} categories')
+    rk = meta.get('render_kw')
+    if not isinstance(rk, dict): bad('render_kw', f'is {type(rk).__name__}, not an object')
+    for k, v in rk.items():
+        if k not in RENDER_KW: bad(f'render_kw.{k}', f'is not a renderer setting ({", ".join(RENDER_KW)})')
+        ok = {'lw': lambda: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 < v <= meta['size'],
+              'border': lambda: _isint(v) and 0 <= v < meta['size']//2,
+              'time_channels': lambda: isinstance(v, bool),
+              'palette': lambda: v is None or (isinstance(v, list) and v and all(isinstance(c, list) and len(c) == 3 and all(_isint(x) and 0 <= x <= 255 for x in c) for c in v))}[k]()
+        if not ok: bad(f'render_kw.{k}', f'{v!r} is not {RENDER_KW[k]}')
+    return meta
+
+# %% ../nbs/04_model.ipynb #4b7d0c06
+def _input_meta(model:nn.Module)->dict:
+    "What the model needs as input: `image` (rendered drawings) or `sequence`, with the `seq.StrokeSeqNet` settings"
+    cfg = getattr(model, 'seq_config', None)
+    return dict(input='image') if cfg is None else dict(input='sequence', in_ch=cfg['in_ch'], seq=dict(cfg))
+
+def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.StrokeSeqNet`
                  path:str|Path,         # directory to write `model.safetensors` + `model.json` into
                  categories:list,       # category words in class-id order
                  size:int,              # image size the model was last trained at
@@ -62,23 +132,29 @@ def export_model(model:nn.Module,      # a model from `doodle_resnet`
                  in_ch:int=3,           # input channels
                  metrics:dict=None,     # validation metrics etc., for the record
                 )->Path:                # the model directory
-    "Save `model`'s weights as safetensors plus a JSON description; no pickle involved"
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    sd = {k: v.detach().cpu().contiguous() for k,v in model.state_dict().items()}
-    save_file(sd, path/'model.safetensors')
-    meta = dict(format=MODEL_FORMAT, arch=arch, in_ch=in_ch, n_classes=len(categories), categories=list(categories),
-                size=int(size), render_kw=render_kw or {}, metrics=metrics or {}, sha256=_sha256(path/'model.safetensors'))
+    "Save `model`'s weights as safetensors plus a JSON description covered by a digest; no pickle involved"
+    path = Path(path)
+    meta = check_meta({**dict(format=MODEL_FORMAT, arch=arch, in_ch=in_ch, n_classes=len(categories), categories=list(categories),
+                              size=int(size), render_kw={k: _plain(v) for k,v in (render_kw or {}).items()}, metrics=metrics or {}),
+                       **_input_meta(model)}, path/'model.json')
+    path.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().cpu().contiguous() for k,v in model.state_dict().items()}, path/'model.safetensors')
+    meta['sha256'] = _sha256(path/'model.safetensors'); meta['digest'] = meta_digest(meta)
     (path/'model.json').write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/04_model.ipynb #70718fd8
-class ModelFileError(ValueError):
-    "A model directory that is not a valid, untampered `export_model` output"
-
+# %% ../nbs/04_model.ipynb #4b7d0c07
 def _refuse_pickle(p:Path):
     head = p.read_bytes()[:4] if p.is_file() else b''
     if head[:1] == b'\x80' or head[:2] == b'PK' or p.suffix in ('.pkl', '.pth', '.pt'):
         raise ModelFileError(f'{p}: refusing to load a pickle/torch.save file; export with `export_model` (safetensors + JSON)')
+
+def _build(meta:dict)->nn.Module:
+    "The untrained network `meta` describes: a ResNet for images, a `seq.StrokeSeqNet` for sequences"
+    if meta.get('input') == 'sequence':
+        from doodle_fastai.seq import StrokeSeqNet   # imported here: the sequence model's module builds on this one
+        return StrokeSeqNet(meta['n_classes'], **meta['seq'])
+    return doodle_resnet(meta['n_classes'], meta['arch'], meta['in_ch'])
 
 def load_model(path:str|Path, # directory written by `export_model` (or its model.json)
                device='cpu',  # device to put the model on
@@ -91,16 +167,32 @@ def load_model(path:str|Path, # directory written by `export_model` (or its mode
         p = p.parent
     jf, wf = p/'model.json', p/'model.safetensors'
     for f in (jf, wf):
-        if not f.exists(): raise ModelFileError(f'{p}: missing {f.name}')
-    try: meta = json.loads(jf.read_text())
+        if not f.is_file(): raise ModelFileError(f'{p}: missing {f.name}')
+    try: meta = json.loads(jf.read_bytes())
     except ValueError as e: raise ModelFileError(f'{jf}: not valid JSON ({e})') from None
-    if not isinstance(meta, dict) or meta.get('format') != MODEL_FORMAT:
-        raise ModelFileError(f'{jf}: format is {meta.get("format") if isinstance(meta, dict) else None!r}, expected {MODEL_FORMAT!r}')
+    fmt = meta.get('format') if isinstance(meta, dict) else None
+    if fmt == 'doodle_fastai.model/1': raise ModelFileError(f'{jf}: format {fmt} has no digest over model.json; check it and run doodle_fastai.model.upgrade_model on it, or re-export')
+    if fmt != MODEL_FORMAT: raise ModelFileError(f'{jf}: format is {fmt!r}, expected {MODEL_FORMAT!r}')
+    try: same = meta_digest(meta) == meta.get('digest')
+    except ValueError: same = False
+    if not same: raise ModelFileError(f'{jf}: digest does not match its contents (model.json changed after export)')
     if _sha256(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: SHA-256 does not match model.json (file changed or tampered)')
-    cats = meta.get('categories') or []
-    if len(cats) != meta.get('n_classes') or len(set(cats)) != len(cats):
-        raise ModelFileError(f'{jf}: categories list does not match n_classes={meta.get("n_classes")}')
-    model = doodle_resnet(len(cats), meta.get('arch', 'resnet18'), meta.get('in_ch', 3))
+    check_meta(meta, jf)
+    model = _build(meta)
     try: model.load_state_dict(load_file(wf), strict=True)
-    except RuntimeError as e: raise ModelFileError(f'{wf}: weights do not fit {meta.get("arch")} with {len(cats)} classes: {str(e)[:300]}') from None
+    except Exception as e: raise ModelFileError(f'{wf}: weights do not fit {meta["arch"]} with {meta["n_classes"]} classes: {str(e)[:300]}') from None
     return model.to(device).eval(), meta
+
+# %% ../nbs/04_model.ipynb #4b7d0c09
+def upgrade_model(path:str|Path, # a model directory written by `export_model` in format /1
+                 )->Path:        # the directory, now in format /2
+    "Rewrite a format-/1 `model.json` in the current format, with its digest, after checking the weights' SHA-256 and the fields"
+    p = Path(path); jf, wf = p/'model.json', p/'model.safetensors'
+    try: meta = json.loads(jf.read_bytes())
+    except (OSError, ValueError) as e: raise ModelFileError(f'{jf}: cannot read ({e})') from None
+    if not isinstance(meta, dict) or meta.get('format') != 'doodle_fastai.model/1': raise ModelFileError(f'{jf}: not a format /1 model.json')
+    if not wf.is_file() or _sha256(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: missing, or SHA-256 does not match model.json')
+    meta = check_meta({**meta, 'format': MODEL_FORMAT}, jf); meta['digest'] = meta_digest(meta)
+    jf.write_text(json.dumps(meta, indent=1))
+    load_model(p)   # the result loads
+    return p

@@ -6,66 +6,190 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/postprocess.html.md"""
 
 # %% ../nbs/07_postprocess.ipynb #f233b1e6
 from __future__ import annotations
-import argparse, csv, sys
+import csv, io, json, os, shutil, sqlite3, subprocess, sys, tempfile
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import word_to_label
+from fastcore.basics import patch
+from fastcore.script import call_parse, is_cli
+from typing import Annotated
+from .core import word_to_label, parse_key_id
 from .model import map3, top3
 
+_ = csv.field_size_limit(1 << 30)  # a drawing cell can exceed the default 128 KiB
+
 # %% auto #0
-__all__ = ['Preds', 'ensemble', 'balance_weights', 'rebalance', 'top3_labels', 'write_submission', 'read_key_words',
-           'ranks_to_scores', 'map3_ranks', 'score_table', 'evaluate_submission', 'evaluate_preds', 'main_evaluate',
-           'main_ensemble']
+__all__ = ['csv_rows', 'atomic_write', 'check_out', 'cli_errors', 'Preds', 'is_probs_file', 'check_weights', 'ensemble',
+           'balance_weights', 'rebalance', 'top3_labels', 'write_submission', 'read_key_words', 'ranks_to_scores',
+           'map3_ranks', 'score_table', 'evaluate_submission', 'evaluate_preds', 'blend_weight', 'main_evaluate',
+           'main_ensemble', 'ScriptRunner']
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a02
+def _bad_utf8(fields:list)->tuple|None:
+    "(field index, byte) of the first byte that was not UTF-8 (decoded with `surrogateescape`), else None"
+    for i, s in enumerate(fields):
+        try: s.encode('utf-8')
+        except UnicodeEncodeError as e: return i, ord(s[e.start]) - 0xDC00
+    return None
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a03
+def csv_rows(path,          # CSV file: UTF-8, with or without a byte-order mark
+             columns:list,  # names of the columns to return; the header must have them all
+            ):              # yields (first line, last line, values (None where a field is missing), reason or None)
+    "Stream a CSV's non-blank data rows with their line numbers; a row that cannot be read whole comes with a reason"
+    with open(path, 'rb') as raw:
+        rd = csv.reader(io.TextIOWrapper(raw, encoding='utf-8-sig', errors='surrogateescape', newline=''))
+        try: head = next(rd)
+        except StopIteration: raise ValueError(f'{path}: empty file, expected a header naming {", ".join(columns)}') from None
+        except csv.Error as e: raise ValueError(f'{path}, line 1: unreadable header ({e})') from None
+        if (b := _bad_utf8(head)) is not None: raise ValueError(f'{path}, line 1: header has byte 0x{b[1]:02x}, not UTF-8')
+        if missing := [c for c in columns if c not in head]: raise ValueError(f'{path}: header lacks column(s) {missing}, got {head[:6]}')
+        idx, prev = [head.index(c) for c in columns], rd.line_num
+        while True:
+            try: row = next(rd)
+            except StopIteration: return
+            except csv.Error as e: yield prev+1, rd.line_num, None, f'unreadable CSV row ({e})'; prev = rd.line_num; continue
+            first, prev = prev+1, rd.line_num
+            if not row: continue   # a blank line is no row
+            vals = [row[i] if i < len(row) else None for i in idx]
+            span = '' if prev == first else f' (lines {first}-{prev})'
+            if (b := _bad_utf8(row)) is not None: why = f'byte 0x{b[1]:02x} in field {b[0]+1} is not UTF-8'
+            elif len(row) != len(head): why = f'{len(row)} fields, the header has {len(head)}{span}'
+            else: why = None
+            yield first, prev, vals, why
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a07
+def atomic_write(path,   # file to write (its folder is created when missing)
+                 write,  # `write(f)` writes the content into the binary file object `f`
+                )->Path: # `path`, exactly as given
+    "Write `path` through a temporary file in its folder, renamed into place: never half-written, never another name"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, 'wb') as f: write(f)
+        um = os.umask(0); os.umask(um); os.chmod(tmp, 0o666 & ~um)   # the permissions `open` would give
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return path
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a09
+def check_out(path,          # an output file a tool is about to write
+              what='--out',  # the option that named it, for the message
+             )->Path:        # `path`
+    "Refuse, before any work is done, an output path that cannot be written: a folder, below a file, or read-only"
+    p = Path(path); a = p.parent
+    if str(path) == '' or p.is_dir(): raise ValueError(f'{what} {str(path)!r} is a folder, not a file')
+    while not a.exists() and a != a.parent: a = a.parent   # the first folder that exists (missing ones are created)
+    if not a.is_dir(): raise ValueError(f'{what} {p}: {a} is a file, not a folder')
+    if not os.access(a, os.W_OK | os.X_OK): raise ValueError(f'{what} {p}: folder {a} is not writable')
+    return p
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a11
+@contextmanager
+def cli_errors(func, # the `call_parse` function of the console script, e.g. `main_ensemble`
+              ):
+    "In `func`'s console-script run, a `ValueError`/`OSError`/`sqlite3.Error` becomes one line on stderr and exit status 2"
+    try: yield
+    except (ValueError, OSError, sqlite3.Error) as e:
+        if not is_cli(func): raise   # a Python call (or another tool's CLI, e.g. nbdev-test running this notebook)
+        print(f'{Path(sys.argv[0]).name}: error: {" ".join(str(e).split())}', file=sys.stderr)   # one line, whatever the message holds
+        raise SystemExit(2) from None
 
 # %% ../nbs/07_postprocess.ipynb #053555ee
 class Preds:
     "Probabilities (N, C) of N drawings with their `key_ids` and the `categories` of the columns"
-    def __init__(self, probs,    # probabilities (N, C)
-                 key_ids,        # (N,) key_id of each row
-                 categories,     # (C,) category name of each column
+    def __init__(self, probs,    # probabilities (N, C): finite, >= 0, no row all zero
+                 key_ids,        # (N,) distinct integer key_ids, 0 <= k < 2^63
+                 categories,     # (C,) distinct, non-empty category names
                  bad=None,       # (N,) rows that got a fallback prediction (none when None)
                 ):
-        self.probs, self.key_ids = np.asarray(probs), np.asarray(key_ids, np.int64)
+        probs, keys = np.asarray(probs), np.asarray(key_ids)
+        N = len(keys)
+        if keys.ndim != 1 or (N and keys.dtype.kind not in 'iu'): raise ValueError(f'key_ids must be a 1-d integer array, got {keys.dtype} {keys.shape}')
+        if N and (keys.min() < 0 or keys.max() >= 2**63): raise ValueError(f'key_id {keys.max() if keys.max() >= 2**63 else keys.min()} is outside 0 <= k < 2^63')
+        self.key_ids = keys.astype(np.int64)
+        if len(np.unique(self.key_ids)) != N: raise ValueError(f'duplicate key_id {pd.Index(self.key_ids)[pd.Index(self.key_ids).duplicated()][0]}')
         self.categories = [str(c) for c in categories]
-        self.bad = np.zeros(len(self.key_ids), bool) if bad is None else np.asarray(bad, bool)
-        if self.probs.ndim != 2 or self.probs.shape != (len(self.key_ids), len(self.categories)) or len(self.bad) != len(self.key_ids):
-            raise ValueError(f'probs {self.probs.shape} do not match {len(self.key_ids)} key_ids x {len(self.categories)} categories')
+        if not all(c.strip() for c in self.categories): raise ValueError('empty category name')
         if len(set(map(word_to_label, self.categories))) != len(self.categories): raise ValueError('duplicate category names')
+        self.bad = np.zeros(N, bool) if bad is None else np.asarray(bad, bool)
+        if probs.ndim != 2 or probs.shape != (N, len(self.categories)) or self.bad.shape != (N,):
+            raise ValueError(f'probs {probs.shape} do not match {N} key_ids x {len(self.categories)} categories')
+        if probs.size and probs.dtype.kind not in 'fiu': raise ValueError(f'probs must be numbers, got {probs.dtype}')
+        for ok, what in ((np.isfinite(probs).all(1), 'NaN or inf'), ((probs >= 0).all(1), 'a negative value'), (probs.sum(1) > 0, 'only zeros')):
+            if not ok.all(): i = int(np.flatnonzero(~ok)[0]); raise ValueError(f'probs row {i} (key_id {self.key_ids[i]}) holds {what}')
+        self.probs = probs
 
     def __len__(self): return len(self.key_ids)
     def __repr__(self): return f'Preds({len(self)} drawings x {len(self.categories)} categories, {self.bad.sum()} bad)'
 
-    def save(self, path, dtype=np.float16):
-        "Save as a pickle-free `.npz` (probabilities stored as `dtype`)"
-        np.savez(path, probs=self.probs.astype(dtype), key_ids=self.key_ids, categories=np.array(self.categories, dtype=str), bad=self.bad)
-        return Path(path)
+# %% ../nbs/07_postprocess.ipynb #5d1e0a13
+@patch
+def save(self:Preds, path,      # the file to write, exactly this name (no `.npz` is added)
+         dtype=np.float16,       # type of the stored probabilities
+        )->Path:
+    "Save as a pickle-free `.npz` written atomically to exactly `path`"
+    arrs = dict(probs=self.probs.astype(dtype), key_ids=self.key_ids, categories=np.array(self.categories, dtype=str), bad=self.bad)
+    return atomic_write(path, lambda f: np.savez(f, **arrs))
 
-    @classmethod
-    def load(cls, path):
-        "Load a `.npz` written by `Preds.save` (never unpickles)"
-        try:
-            with np.load(path, allow_pickle=False) as z: d = {k: z[k] for k in z.files}
-        except (OSError, ValueError) as e: raise ValueError(f'{path}: not a probability file ({e})') from None
-        if missing := {'probs', 'key_ids', 'categories'} - set(d): raise ValueError(f'{path}: missing arrays {sorted(missing)}')
-        try: return cls(d['probs'].astype(np.float32), d['key_ids'], d['categories'].tolist(), d.get('bad'))
-        except ValueError as e: raise ValueError(f'{path}: {e}') from None
+# %% ../nbs/07_postprocess.ipynb #5d1e0a14
+_NPZ_KINDS = dict(probs='fiu', key_ids='iu', categories='U', bad='b')
 
-    def reorder(self, categories:list):
-        "The same predictions with columns in the order of `categories`, matched by name (spaces or underscores)"
-        idx = {word_to_label(c): i for i,c in enumerate(self.categories)}
-        want = [word_to_label(c) for c in categories]
-        if set(want) != set(idx):
-            raise ValueError(f'categories differ: missing {sorted(set(want)-set(idx))[:5]}, extra {sorted(set(idx)-set(want))[:5]}')
-        cols = [idx[c] for c in want]
-        return Preds(self.probs[:, cols], self.key_ids, categories, self.bad)
+@patch(cls_method=True)
+def load(cls:Preds, path, # a `.npz` written by `Preds.save` (any file name)
+        )->Preds:
+    "Load a probability file, never unpickling; a file that is not a valid one raises `ValueError` naming it"
+    path = Path(path)
+    if not path.is_file(): raise ValueError(f'{path}: no such probability file')
+    try:
+        with np.load(path, allow_pickle=False) as z: d = {k: z[k] for k in z.files}
+    except Exception as e: raise ValueError(f'{path}: not a probability file ({type(e).__name__}: {str(e)[:120]})') from None
+    if missing := {'probs', 'key_ids', 'categories'} - set(d): raise ValueError(f'{path}: missing arrays {sorted(missing)}')
+    for k, kinds in _NPZ_KINDS.items():
+        if k in d and d[k].size and d[k].dtype.kind not in kinds: raise ValueError(f'{path}: {k} has type {d[k].dtype}')
+    try: return cls(d['probs'].astype(np.float32), d['key_ids'], d['categories'].tolist(), d.get('bad'))
+    except ValueError as e: raise ValueError(f'{path}: {e}') from None
 
-    def align(self, key_ids):
-        "The same predictions with rows in the order of `key_ids`"
-        key_ids = np.asarray(key_ids, np.int64)
-        if len(np.unique(self.key_ids)) != len(self): raise ValueError('duplicate key_ids in predictions')
-        pos = pd.Index(self.key_ids).get_indexer(key_ids)
-        if (pos < 0).any(): raise ValueError(f'{(pos < 0).sum()} key_ids missing from predictions, e.g. {key_ids[pos < 0][:3].tolist()}')
-        return Preds(self.probs[pos], key_ids, self.categories, self.bad[pos])
+# %% ../nbs/07_postprocess.ipynb #5d1e0a15
+def is_probs_file(path, # any file
+                 )->bool:
+    "True when `path` is a zip archive (how `np.savez` writes), whatever its name"
+    with open(path, 'rb') as f: return f.read(4) == b'PK\x03\x04'
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a16
+@patch
+def reorder(self:Preds, categories:list, # category names in the wanted order (spaces or underscores)
+           )->Preds:
+    "The same predictions with columns in the order of `categories`, matched by name (spaces or underscores)"
+    idx = {word_to_label(c): i for i,c in enumerate(self.categories)}
+    want = [word_to_label(c) for c in categories]
+    if set(want) != set(idx):
+        raise ValueError(f'categories differ: missing {sorted(set(want)-set(idx))[:5]}, extra {sorted(set(idx)-set(want))[:5]}')
+    return Preds(self.probs[:, [idx[c] for c in want]], self.key_ids, categories, self.bad)
+
+@patch
+def align(self:Preds, key_ids, # key_ids in the wanted row order
+         )->Preds:
+    "The same predictions with rows in the order of `key_ids`"
+    key_ids = np.asarray(key_ids, np.int64)
+    pos = pd.Index(self.key_ids).get_indexer(key_ids)
+    if (pos < 0).any(): raise ValueError(f'{(pos < 0).sum()} key_ids missing from predictions, e.g. {key_ids[pos < 0][:3].tolist()}')
+    return Preds(self.probs[pos], key_ids, self.categories, self.bad[pos])
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a17
+def check_weights(weights, # one number per input, or a comma-separated string of them (`--weights`)
+                  n:int,   # the number of inputs
+                 )->np.ndarray: # the weights normalised to sum 1
+    "Ensemble weights as floats summing to 1; `ValueError` unless they are `n` finite, non-negative numbers, not all 0"
+    if isinstance(weights, str):
+        try: weights = [float(w) for w in weights.split(',')]
+        except ValueError: raise ValueError(f'weights {weights!r}: not a comma-separated list of numbers') from None
+    w = np.asarray(weights, float).reshape(-1)
+    if len(w) != n: raise ValueError(f'{len(w)} weights for {n} probability files')
+    if not np.isfinite(w).all() or (w < 0).any() or not 0 < w.sum() < np.inf:
+        raise ValueError(f'weights must be finite, >= 0 and not all 0, got {w.tolist()}')
+    return w / w.sum()
 
 # %% ../nbs/07_postprocess.ipynb #e643f87a
 def ensemble(preds:list,              # `Preds` objects or paths of saved `.npz` files
@@ -73,12 +197,11 @@ def ensemble(preds:list,              # `Preds` objects or paths of saved `.npz`
              geometric:bool=False,    # weighted mean of log-probabilities (renormalised) instead of probabilities
             )->Preds:                 # in the first input's row and column order
     "Weighted average of prediction sets, aligned by `key_id` and category name"
+    if not preds: raise ValueError('nothing to ensemble')
+    w = check_weights(np.ones(len(preds)) if weights is None else weights, len(preds))
     ps = [p if isinstance(p, Preds) else Preds.load(p) for p in preds]
-    if not ps: raise ValueError('nothing to ensemble')
-    w = np.ones(len(ps)) if weights is None else np.asarray(weights, float)
-    if len(w) != len(ps) or (w < 0).any() or w.sum() <= 0: raise ValueError(f'need {len(ps)} non-negative weights, got {list(w)}')
     ref, acc, bad = ps[0], 0., np.zeros(len(ps[0]), bool)
-    for i,(p,wi) in enumerate(zip(ps, w/w.sum())):
+    for i,(p,wi) in enumerate(zip(ps, w)):
         try: q = p.reorder(ref.categories).align(ref.key_ids)
         except ValueError as e: raise ValueError(f'input {i} ({preds[i] if not isinstance(preds[i], Preds) else p}): {e}') from None
         if len(q) != len(p): raise ValueError(f'input {i} has {len(p)} rows, the first has {len(ref)}')
@@ -117,6 +240,13 @@ def rebalance(probs:np.ndarray, # probabilities (N, C)
     q = np.asarray(probs, np.float32) * balance_weights(probs, prior, **kwargs)
     return q / q.sum(1, keepdims=True)
 
+# %% ../nbs/07_postprocess.ipynb #5d1e0a19
+@patch
+def rebalanced(self:Preds, prior=None, # expected class frequencies (uniform when None)
+              )->Preds:
+    "The same predictions reweighted by `rebalance` so that top-1 predictions follow `prior`"
+    return Preds(rebalance(self.probs, prior), self.key_ids, self.categories, self.bad)
+
 # %% ../nbs/07_postprocess.ipynb #a4e0e1b9
 def top3_labels(probs:np.ndarray, # probabilities or scores (N, C)
                 categories:list,  # names of the C columns
@@ -125,24 +255,29 @@ def top3_labels(probs:np.ndarray, # probabilities or scores (N, C)
     labs = np.array([word_to_label(c) for c in categories], dtype=object)
     return [' '.join(r) for r in labs[top3(np.asarray(probs, np.float32)).numpy()]]
 
-def write_submission(path, # CSV to write
+# %% ../nbs/07_postprocess.ipynb #5d1e0a20
+def write_submission(path, # CSV to write (atomically, exactly this name)
                      preds:Preds, # predictions (rebalance them first if wanted)
                     )->pd.DataFrame:
     "Write `preds` as a Kaggle submission (`key_id,word`) and return it"
     df = pd.DataFrame({'key_id': preds.key_ids, 'word': top3_labels(preds.probs, preds.categories)})
-    df.to_csv(path, index=False)
+    atomic_write(path, lambda f: f.write(df.to_csv(index=False).encode()))
     return df
 
-def read_key_words(path, # CSV with columns `key_id,word` (a submission or a labels file)
-                  )->pd.DataFrame:
-    "Read a `key_id,word` CSV (words as written), checking key_ids are unique integers"
-    try: df = pd.read_csv(path, dtype={'key_id': str, 'word': str}, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f'{path}: cannot read ({e})') from None
-    if missing := {'key_id', 'word'} - set(df.columns): raise ValueError(f'{path}: missing column(s) {sorted(missing)}')
-    k = pd.to_numeric(df.key_id, errors='coerce')
-    if k.isna().any(): i = int(np.flatnonzero(k.isna())[0]); raise ValueError(f'{path}, line {i+2}: key_id {df.key_id[i]!r} is not an integer')
-    if k.duplicated().any(): raise ValueError(f'{path}: duplicate key_id {int(k[k.duplicated()].iloc[0])}')
-    return pd.DataFrame({'key_id': k.astype(np.int64), 'word': df.word})
+# %% ../nbs/07_postprocess.ipynb #5d1e0a22
+def read_key_words(path, # CSV with columns `key_id,word` (a submission or a labels file); a BOM is fine
+                  )->pd.DataFrame: # columns key_id (int64), word (as written)
+    "Read a `key_id,word` CSV, refusing it (file and line) at the first bad row, bad key_id or repeated key_id"
+    path = Path(path)
+    if not path.is_file(): raise ValueError(f'{path}: no such file')
+    keys, words, seen = [], [], {}
+    for line, _, vals, why in csv_rows(path, ['key_id', 'word']):
+        if why: raise ValueError(f'{path}, line {line}: {why}')
+        try: k = parse_key_id(vals[0])
+        except ValueError as e: raise ValueError(f'{path}, line {line}: {e}') from None
+        if k in seen: raise ValueError(f'{path}, line {line}: key_id {k} repeats line {seen[k]}')
+        seen[k] = line; keys.append(k); words.append(vals[1])
+    return pd.DataFrame({'key_id': np.array(keys, np.int64), 'word': pd.Series(words, dtype=object)})
 
 # %% ../nbs/07_postprocess.ipynb #39ccdda9
 def ranks_to_scores(ranks:np.ndarray,  # (N, k) predicted class ids, best first; -1 for none/unknown
@@ -180,9 +315,14 @@ def score_table(scores:np.ndarray,  # (N, C') scores; columns >= len(categories)
     summ = dict(n=len(targs), map3=float(map3(scores, targs)), accuracy=float(hit1.mean()), top3_accuracy=float(hit3.mean()))
     return summ, pd.DataFrame(per)
 
+# %% ../nbs/07_postprocess.ipynb #5d1e0a24
 def _label_ids(labels):
+    "(key_ids, underscored words, sorted categories) of a labels CSV or DataFrame, refusing one with no usable row"
     lab = labels if isinstance(labels, pd.DataFrame) else read_key_words(labels)
+    src = 'labels' if isinstance(labels, pd.DataFrame) else labels
+    if not len(lab): raise ValueError(f'{src}: no labelled rows')
     words = lab.word.map(word_to_label)
+    if (empty := (words.str.strip() == '').to_numpy()).any(): raise ValueError(f'{src}: key_id {lab.key_id.iloc[np.flatnonzero(empty)[0]]} has an empty word')
     return lab.key_id.to_numpy(), words.to_numpy(), sorted(set(words))
 
 def evaluate_submission(pred,   # submission CSV path or DataFrame (`key_id,word`)
@@ -203,14 +343,14 @@ def evaluate_submission(pred,   # submission CSV path or DataFrame (`key_id,word
     summ.update(missing=int(sum(k not in got for k in keys)), extra=int(len(set(got) - set(keys))), unknown_labels=len(unknown))
     return summ, per
 
+# %% ../nbs/07_postprocess.ipynb #5d1e0a25
 def evaluate_preds(preds,          # `Preds` or path of a saved `.npz`
                    labels,         # labels CSV path or DataFrame
                    balance:bool=False,    # rebalance the probabilities first (balanced test set)
                   )->tuple:        # (summary dict, per-category DataFrame)
     "Score a probability file against labels (every labelled key_id must be predicted)"
-    p = preds if isinstance(preds, Preds) else Preds.load(preds)
     keys, words, cats = _label_ids(labels)
-    p = p.align(keys)
+    p = (preds if isinstance(preds, Preds) else Preds.load(preds)).align(keys)
     pcats = [word_to_label(c) for c in p.categories]
     extra = [c for c in cats if c not in set(pcats)]   # true categories the model does not know: never right
     probs = rebalance(p.probs) if balance else p.probs
@@ -218,42 +358,136 @@ def evaluate_preds(preds,          # `Preds` or path of a saved `.npz`
     idx = {c: i for i,c in enumerate(pcats + extra)}
     return score_table(scores, np.array([idx[w] for w in words]), pcats + extra)
 
+# %% ../nbs/07_postprocess.ipynb #b1e4d002
+def blend_weight(preds:list,   # two `Preds` or `.npz` paths: the two models' probabilities on the SAME validation drawings
+                 labels,       # their answers: a `key_id,word` CSV path or DataFrame
+                 grid:int=21,  # weights tried for the first model: 0, 1/(grid-1), ..., 1
+                )->dict:       # `weight` of the first model, validation MAP@3 of each model and of the blend
+    "The blend weight maximising validation MAP@3 of `w*preds[0] + (1-w)*preds[1]` (ties: the weight nearest 0.5)"
+    if len(preds) != 2: raise ValueError(f'a blend weight is chosen for two models, got {len(preds)} probability files')
+    ps = [p if isinstance(p, Preds) else Preds.load(p) for p in preds]
+    ws = np.linspace(0, 1, grid)
+    scores = [evaluate_preds(ensemble(ps, [w, 1-w]), labels)[0]['map3'] for w in ws]
+    best = max(range(grid), key=lambda i: (round(scores[i], 9), -abs(ws[i] - 0.5)))
+    return dict(weight=round(float(ws[best]), 6), valid_map3=float(scores[best]), valid_map3_first=float(scores[-1]),
+                valid_map3_second=float(scores[0]), valid_n=len(ps[0]), grid=grid)
+
 # %% ../nbs/07_postprocess.ipynb #ac66be20
-def main_evaluate(argv=None, # command-line arguments (default: sys.argv[1:])
+@call_parse
+def main_evaluate(pred:Annotated[str, {'required': True}]=None, # submission CSV (key_id,word) or probability file from doodle-predict
+                  labels:Annotated[str, {'required': True}]=None, # labels CSV (key_id,word)
+                  rebalance:bool=False,  # rebalance a probability file to a balanced test set first
+                  worst:int=10,          # show this many worst categories
+                  per_category:str=None, # write the per-category table to this CSV
                  ):
     "Console script `doodle-evaluate`: MAP@3, accuracy and per-category recall of a submission or probability file"
-    p = argparse.ArgumentParser(prog='doodle-evaluate', description=main_evaluate.__doc__)
-    p.add_argument('--pred', required=True, help='submission CSV (key_id,word) or probability file (.npz)')
-    p.add_argument('--labels', required=True, help='labels CSV (key_id,word)')
-    p.add_argument('--rebalance', action='store_true', help='rebalance a .npz to a balanced test set first')
-    p.add_argument('--worst', type=int, default=10, help='show this many worst categories')
-    p.add_argument('--per-category', help='write the per-category table to this CSV')
-    o = p.parse_args(argv)
-    try:
-        if o.pred.endswith('.npz'): summ, per = evaluate_preds(o.pred, o.labels, o.rebalance)
-        else:
-            if o.rebalance: p.error('--rebalance needs a probability file (.npz)')
-            summ, per = evaluate_submission(o.pred, o.labels)
-    except (ValueError, OSError) as e: sys.exit(f'doodle-evaluate: error: {e}')
+    with cli_errors(main_evaluate):
+        if pred is None or labels is None: raise ValueError('--pred and --labels are required')
+        if worst < 0: raise ValueError(f'--worst must be >= 0, got {worst}')
+        if per_category is not None:
+            check_out(per_category, '--per-category')
+            if Path(per_category).resolve() in (Path(pred).resolve(), Path(labels).resolve()): raise ValueError(f'--per-category {per_category} is an input; it would be overwritten')
+        if not Path(pred).is_file(): raise ValueError(f'--pred {pred}: no such file')
+        if is_probs_file(pred): summ, per = evaluate_preds(pred, labels, rebalance)
+        elif rebalance: raise ValueError(f'--rebalance needs a probability file; {pred} is not one')
+        else: summ, per = evaluate_submission(pred, labels)
+        if per_category is not None: atomic_write(per_category, lambda f: f.write(per.to_csv(index=False).encode()))
     print(' '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}' for k,v in summ.items()))
-    if o.worst: print(per.sort_values(['map3', 'word']).head(o.worst).to_string(index=False, float_format='%.3f'))
-    if o.per_category: per.to_csv(o.per_category, index=False)
+    if worst: print(per.sort_values(['map3', 'word']).head(worst).to_string(index=False, float_format='%.3f'))
+    return summ
 
-def main_ensemble(argv=None, # command-line arguments (default: sys.argv[1:])
+# %% ../nbs/07_postprocess.ipynb #5d1e0a26
+def _valid_weights(probs, weights, valid, valid_labels, out)->tuple:
+    "(weights, record) for `doodle-ensemble --valid`: checked, chosen by `blend_weight` on the validation files only"
+    if weights is not None: raise ValueError('give --weights or --valid/--valid-labels, not both')
+    if valid is None or valid_labels is None: raise ValueError('--valid and --valid-labels go together')
+    vf = [v for v in valid.split(',') if v]
+    if len(vf) != len(probs): raise ValueError(f'--valid needs one validation file per probability file ({len(probs)}), got {len(vf)}')
+    check_out(Path(out).with_suffix('.json'), '--out (its .json record)')
+    vp = [Preds.load(v) for v in vf]
+    both = np.intersect1d(vp[0].key_ids, Preds.load(probs[0]).key_ids)
+    if len(both): raise ValueError(f'{vf[0]} shares {len(both)} drawings with {probs[0]} (e.g. key_id {both[0]}): '
+                                   'the blend weight must be chosen on validation drawings only, never on the test file')
+    b = blend_weight(vp, valid_labels)
+    w = [b['weight'], round(1 - b['weight'], 6)]
+    return w, dict(b, weights=w, probs=list(map(str, probs)), valid=vf, valid_labels=str(valid_labels))
+
+@call_parse
+def main_ensemble(*probs:str,          # probability files written by doodle-predict (any names)
+                  weights:str=None,    # comma-separated weights, one per file (default: equal)
+                  geometric:bool=False, # average log-probabilities
+                  rebalance:bool=False, # rebalance to a balanced test set before the top 3
+                  out:Annotated[str, {'required': True}]=None, # submission CSV to write
+                  save_probs:str=None, # also save the ensembled probabilities to exactly this file
+                  valid:str=None,      # the same models' validation probability files, comma-separated, in the same order: the blend weight is chosen on them
+                  valid_labels:str=None, # the validation drawings' answers (`key_id,word` CSV, e.g. `valid_labels.csv` from doodle-train)
                  ):
-    "Weighted ensemble of saved probability files (aligned by key_id and category name) into a submission"
-    p = argparse.ArgumentParser(prog='doodle-ensemble', description=main_ensemble.__doc__)
-    p.add_argument('probs', nargs='+', help='probability files (.npz) written by doodle-predict')
-    p.add_argument('--weights', help='comma-separated weights, one per file (default: equal)')
-    p.add_argument('--geometric', action='store_true', help='average log-probabilities')
-    p.add_argument('--rebalance', action='store_true', help='rebalance to a balanced test set before the top 3')
-    p.add_argument('--out', required=True, help='submission CSV to write')
-    p.add_argument('--save-probs', help='also save the ensembled probabilities (.npz)')
-    o = p.parse_args(argv)
-    try:
-        e = ensemble(o.probs, None if o.weights is None else [float(w) for w in o.weights.split(',')], o.geometric)
-    except (ValueError, OSError) as err: sys.exit(f'doodle-ensemble: error: {err}')
-    if o.save_probs: e.save(o.save_probs)
-    if o.rebalance: e = Preds(rebalance(e.probs), e.key_ids, e.categories, e.bad)
-    write_submission(o.out, e)
-    print(f'{len(e)} rows written to {o.out}')
+    "Console script `doodle-ensemble`: weighted ensemble of saved probability files (aligned by key_id and category name) into a submission"
+    with cli_errors(main_ensemble):
+        if not probs: raise ValueError('give at least one probability file')
+        if out is None: raise ValueError('--out is required')
+        w = None if weights is None else check_weights(weights, len(probs))
+        check_out(out)
+        if valid is not None or valid_labels is not None: w, rec = _valid_weights(probs, weights, valid, valid_labels, out)
+        if save_probs is not None:
+            check_out(save_probs, '--save-probs')
+            if Path(save_probs).resolve() == Path(out).resolve(): raise ValueError('--save-probs and --out name the same file')
+        for o in (out, save_probs):
+            if o is not None and any(Path(o).resolve() == Path(p).resolve() for p in probs): raise ValueError(f'{o} is an input; it would be overwritten')
+        e = ensemble(list(probs), w, geometric)
+        if save_probs is not None: e.save(save_probs)
+        if valid is not None: atomic_write(Path(out).with_suffix('.json'), lambda f: f.write(json.dumps(rec, indent=1).encode()))
+        write_submission(out, e.rebalanced() if rebalance else e)
+    if valid is not None: print(f"blend weights {rec['weights']} chosen on {rec['valid_n']} validation drawings "
+                                f"(validation MAP@3 {rec['valid_map3']:.4f} vs {rec['valid_map3_first']:.4f} / {rec['valid_map3_second']:.4f} alone), recorded in {Path(out).with_suffix('.json')}")
+    print(f'{len(e)} rows written to {out}')
+
+# %% ../nbs/07_postprocess.ipynb #5d1e0a28
+_ZYGOTE = r'''
+import json, os, runpy, sys, time, traceback
+for m in sys.argv[1:]: __import__(m)
+print('ready', flush=True)
+for line in sys.stdin:
+    q = json.loads(line); sys.stdout.flush(); sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(q['cwd'])
+        for fd, name in ((1, q['out']), (2, q['err'])): os.dup2(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+        sys.argv, code = [q['exe'], *q['args']], 0
+        try: runpy.run_path(q['exe'], run_name='__main__')
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+            if not isinstance(e.code, (int, type(None))): print(e.code, file=sys.stderr)
+        except BaseException: traceback.print_exc(); code = 1
+        sys.stdout.flush(); sys.stderr.flush(); os._exit(code)
+    t0 = time.time()
+    while (r := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.time() - t0 < q['timeout']: time.sleep(0.005)
+    if r[0] == 0: os.kill(pid, 9); r = os.waitpid(pid, 0)
+    print(json.dumps(dict(rc=os.waitstatus_to_exitcode(r[1]), secs=time.time() - t0)), flush=True)
+'''
+
+class ScriptRunner:
+    "Run installed console scripts in forked children of one warm interpreter: real processes, exit codes and output"
+    def __init__(self, modules=('doodle_fastai.postprocess',), # modules the warm interpreter imports once
+                 bindir=None,  # where the console scripts are (default: next to `sys.executable`)
+                ):
+        self.bindir, self.tmp = Path(bindir or Path(sys.executable).parent), tempfile.mkdtemp()
+        self.proc = subprocess.Popen([sys.executable, '-c', _ZYGOTE, *modules], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != 'ready': raise RuntimeError('the warm interpreter did not start')
+
+    def __call__(self, script:str, # console script name, e.g. `doodle-ensemble`
+                 *args,            # its command-line arguments
+                 timeout:float=120, # seconds before the child is killed
+                 cwd=None,          # working directory (default: the current one)
+                )->subprocess.CompletedProcess: # with returncode, stdout, stderr (text)
+        "Run `script *args` in a fresh forked process and wait for it"
+        out, err = Path(self.tmp)/'out', Path(self.tmp)/'err'
+        q = dict(exe=str(self.bindir/script), args=[str(a) for a in args], out=str(out), err=str(err), timeout=timeout, cwd=str(cwd or os.getcwd()))
+        self.proc.stdin.write(json.dumps(q) + '\n'); self.proc.stdin.flush()
+        if not (line := self.proc.stdout.readline()): raise RuntimeError(f'the warm interpreter exited (status {self.proc.wait()})')
+        r = json.loads(line)
+        return subprocess.CompletedProcess([script, *q['args']], r['rc'], out.read_text(errors='replace'), err.read_text(errors='replace'))
+
+    def close(self):
+        "Stop the warm interpreter and remove its files"
+        self.proc.stdin.close(); self.proc.terminate(); self.proc.wait(); shutil.rmtree(self.tmp, ignore_errors=True)

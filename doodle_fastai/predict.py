@@ -6,25 +6,24 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/predict.html.md"""
 
 # %% ../nbs/06_predict.ipynb #41713735
 from __future__ import annotations
-import argparse, csv, functools, itertools, sys, time, warnings
+import csv, functools, itertools, math, sys, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-import doodle_fastai
-from .core import DrawingError, parse_drawing, encode_drawing, simplify_raw, sample_dir
+from .core import DrawingError, parse_drawing, encode_drawing, simplify_raw, sample_dir, parse_key_id, interactive, REPO
 from .model import load_model, ModelFileError
 from .ingest import open_db, encode_drawings
 from .render import render_blobs
-with warnings.catch_warnings():  # fastai's import-time `torch.jit.script` FutureWarning would clutter CLI output
-    warnings.filterwarnings('ignore', '`torch.jit.script` is deprecated', FutureWarning)
-    from doodle_fastai.data import to_model_input
-from .postprocess import Preds, rebalance, write_submission, evaluate_submission, evaluate_preds, main_evaluate
-
-_ = csv.field_size_limit(1 << 30)  # a drawing cell can exceed the default 128 KiB
+from fastai.torch_core import default_device
+from .data import to_model_input  # the package's __init__ filters fastai's torch.jit.script warning
+from .seq import seq_inputs, seq_flip
+from .postprocess import (Preds, write_submission, evaluate_submission, evaluate_preds, read_key_words, csv_rows,
+                                       atomic_write, check_out, cli_errors)
 
 # %% auto #0
-__all__ = ['is_sqlite', 'count_test_rows', 'test_batches', 'default_model_dir', 'default_device', 'Predictor', 'predict_drawing',
+__all__ = ['is_sqlite', 'count_test_rows', 'test_batches', 'default_model_dir', 'check_device', 'Predictor', 'predict_drawing',
            'predict_test', 'predict_file', 'main_predict', 'evaluate_variants']
 
 # %% ../nbs/06_predict.ipynb #4bbb0dde
@@ -33,27 +32,17 @@ def is_sqlite(path, # file to check
     "True when `path` is an SQLite database (by its header, not its name)"
     with open(path, 'rb') as f: return f.read(16) == b'SQLite format 3\x00'
 
-def _csv_header(path)->list:
-    with open(path, newline='', encoding='utf-8') as f: head = next(csv.reader(f), None) or []
-    if 'key_id' not in head or 'drawing' not in head:
-        raise ValueError(f'{path}: header must name key_id and drawing columns, got {head[:5]}')
-    return head
-
+# %% ../nbs/06_predict.ipynb #6a0c0001
 def _csv_rows(path):
-    "(line, key_id|None, drawing text|None, reason|None) per data row of a test CSV"
-    head = _csv_header(path); ki, di = head.index('key_id'), head.index('drawing')
-    with open(path, newline='', encoding='utf-8') as f:
-        rd = csv.reader(f); next(rd); prev = 1
-        while True:
-            try: row = next(rd)
-            except StopIteration: return
-            except csv.Error as e: yield prev+1, None, None, f'unreadable CSV row ({e})'; prev = rd.line_num; continue
-            line, prev = prev+1, rd.line_num
-            if not row: continue
-            try: key = int(row[ki])
-            except (ValueError, IndexError): yield line, None, None, f'key_id {row[ki] if ki < len(row) else None!r} is not an integer'; continue
-            if len(row) != len(head): yield line, key, None, f'{len(row)} fields, the header has {len(head)}'
-            else: yield line, key, row[di], None
+    "(line, key_id|None, drawing text|None, reason|None) per data row of a test CSV; a repeated key_id is only reported"
+    seen = {}
+    for line, _, vals, why in csv_rows(path, ['key_id', 'drawing']):
+        k, text = vals or (None, None)
+        try: key = parse_key_id(k)
+        except ValueError as e: yield line, None, None, why or str(e); continue
+        if key in seen: yield line, None, None, f'key_id {key} repeats line {seen[key]}'; continue
+        seen[key] = line
+        yield line, key, (text if why is None else None), why
 
 def _csv_batches(path, bs):
     rows = _csv_rows(path)
@@ -65,6 +54,9 @@ def _csv_batches(path, bs):
             out.append((line, key, None, None, str(b)) if isinstance(b, Exception) else (line, key, b, None, why))
         yield out
 
+# %% ../nbs/06_predict.ipynb #6a0c0002
+def _has_table(con, name): return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
 def _db_batches(path, bs, raw):
     con = open_db(path, readonly=True, check_same_thread=False)  # read by the prefetch thread
     try:
@@ -72,12 +64,15 @@ def _db_batches(path, bs, raw):
         while rows := con.execute(f'SELECT key_id, drawing{col} FROM test WHERE key_id > ? ORDER BY key_id LIMIT ?', (last, bs)).fetchall():
             last = rows[-1][0]
             yield [(None, k, d, r, None if d else 'empty drawing blob') for k,d,r in rows]
-        # rows of the test sources that ingestion rejected: they still need a submission row
+        if not (_has_table(con, 'rejects') and _has_table(con, 'sources')): return
+        # rows of the test sources that ingestion rejected: they still need a submission row (once per key_id)
         rej = con.execute("""SELECT line, key_id, reason, file FROM rejects WHERE key_id IS NOT NULL AND key_id NOT IN (SELECT key_id FROM test)
                              AND file IN (SELECT path FROM sources WHERE tbl = 'test') ORDER BY file, line""").fetchall()
+        seen = set(); rej = [r for r in rej if not (r[1] in seen or seen.add(r[1]))]
         for i in range(0, len(rej), bs): yield [(f'{f}:{l}', k, None, None, f'rejected at ingestion: {why}') for l,k,why,f in rej[i:i+bs]]
     finally: con.close()
 
+# %% ../nbs/06_predict.ipynb #6a0c0003
 def count_test_rows(path, # test CSV or database
                    )->int:
     "Number of rows of a test CSV (newlines, fast; drawings hold none) or of a database's `test` table"
@@ -87,55 +82,77 @@ def count_test_rows(path, # test CSV or database
         finally: con.close()
     with open(path, 'rb') as f: return max(sum(b.count(b'\n') for b in iter(lambda: f.read(1 << 24), b'')) - 1, 0)
 
+# %% ../nbs/06_predict.ipynb #6a0c0004
+def _isint(v): return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
 def test_batches(path, # test CSV or database
-                 bs:int=256, # rows per batch
+                 bs:int=256, # rows per batch, >= 1
                  raw:bool=False, # also read raw blobs (database only; for models with time channels)
                 ):     # yields lists of (line, key_id|None, blob|None, raw|None, reason|None)
     "Stream a test CSV or database in batches of validated rows; bad rows come with a reason instead of a blob"
     path = Path(path)
+    if not _isint(bs) or bs < 1: raise ValueError(f'batch size must be an integer >= 1, got {bs!r}')
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such test file')
-    if is_sqlite(path): return _db_batches(path, bs, raw)
+    if is_sqlite(path):
+        con = open_db(path, readonly=True)
+        try:
+            if not _has_table(con, 'test'): raise ValueError(f'{path}: database has no test table (ingest a test CSV into it first)')
+        finally: con.close()
+        return _db_batches(path, bs, raw)
     if raw: raise ValueError(f'{path}: this model needs raw strokes with timing; predict from a database with raw test data')
-    _csv_header(path)
+    next(csv_rows(path, ['key_id', 'drawing']), None)   # refuse a bad header now, not at the first batch
     return _csv_batches(path, bs)
 
 # %% ../nbs/06_predict.ipynb #4daeede9
 def default_model_dir()->Path:
     "Where `doodle-train` writes its model: `models/resnet18` in the repository"
-    return Path(doodle_fastai.__file__).resolve().parent.parent/'models'/'resnet18'
+    return REPO/'models'/'resnet18'
 
-def default_device()->torch.device:
-    "CUDA when available, else the CPU"
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+# %% ../nbs/06_predict.ipynb #6a0c0005
+def check_device(device=None, # 'cpu', 'cuda', 'cuda:1', 'mps', a `torch.device`, or None for fastai's `default_device()`
+                )->torch.device:
+    "`device` as a `torch.device` that exists on this machine; `ValueError` otherwise"
+    if device is None: return default_device()
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as e: raise ValueError(f'device {device!r}: {str(e).splitlines()[0]}') from None
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if d.type == 'cuda' and (d.index or 0) >= n: raise ValueError(f'device {device!r}: no such CUDA device here ({n} found)')
+    if d.type == 'mps' and not torch.backends.mps.is_available(): raise ValueError(f'device {device!r}: MPS is not available here')
+    if d.type not in ('cpu', 'cuda', 'mps'): raise ValueError(f'device {device!r}: use cpu, cuda[:n] or mps')
+    return d
 
+# %% ../nbs/06_predict.ipynb #6a0c0007
 class Predictor:
-    "A model loaded once, with the rendering it was trained with, that turns stored drawings into probabilities"
+    "A model loaded once, with the input it was trained on (rendered images or stroke sequences), that turns stored drawings into probabilities"
     def __init__(self, model_dir=None, # directory written by `model.export_model` (default: `default_model_dir()`)
-                 device=None,          # 'cpu', 'cuda', ... (default: CUDA when available)
-                 tta:float=0.,         # weight of the horizontally flipped prediction (0: no TTA)
+                 device=None,          # 'cpu', 'cuda', ... (default: fastai's `default_device()`)
+                 tta:float=0.,         # weight of the horizontally flipped prediction, 0-1 (0: no TTA)
                  amp:bool=False,       # mixed precision: bfloat16 on CPU, float16 on CUDA (faster, slightly different numbers)
                 ):
-        self.model_dir = Path(model_dir or default_model_dir())
-        self.device = torch.device(device) if device else default_device()
+        if not 0 <= tta <= 1: raise ValueError(f'tta must be between 0 and 1, got {tta}')
+        self.model_dir, self.device = Path(model_dir or default_model_dir()), check_device(device)
         self.model, self.meta = load_model(self.model_dir, self.device)
         self.model.to(memory_format=torch.channels_last)   # same numbers, faster convolutions on CPU and GPU
         self.categories, self.size, self.render_kw = self.meta['categories'], self.meta['size'], self.meta['render_kw']
-        self.needs_raw, self.tta, self.amp = bool(self.render_kw.get('time_channels')), tta, amp
+        self.kind, self.seq = self.meta.get('input', 'image'), self.meta.get('seq') or {}   # `image` or `sequence` (`seq` settings)
+        self.needs_raw, self.tta, self.amp = bool(self.render_kw.get('time_channels') or self.seq.get('time')), tta, amp
 
     def __repr__(self): return f'Predictor({self.model_dir}, {self.meta["arch"]} {len(self.categories)} classes at {self.size}px, {self.device})'
 
     def render(self, blobs:list, raws:list=None)->np.ndarray:
-        "Images (B, size, size, 3) uint8 as the model saw them in training"
+        "The model's input as in training: images (B, size, size, 3) uint8, or `seq.seq_inputs` step sequences for a sequence model"
+        if self.kind == 'sequence': return seq_inputs(blobs, raws, self.seq['max_len'], self.seq['time'])
         return render_blobs(blobs, size=self.size, raws=raws, **self.render_kw)
 
     @torch.inference_mode()
     def probs(self, imgs:np.ndarray, flip:bool=False)->tuple:
-        "Probabilities of rendered `imgs` (B, C), and of their mirror images when `flip` (else None)"
-        x = to_model_input(torch.from_numpy(imgs).to(self.device)).contiguous(memory_format=torch.channels_last)  # uint8 travels
+        "Probabilities of inputs `imgs` from `render` (B, C), and of their mirror images when `flip` (else None)"
+        if self.kind == 'sequence': x, mirror = torch.from_numpy(imgs).to(self.device), seq_flip
+        else: x, mirror = to_model_input(torch.from_numpy(imgs).to(self.device)).contiguous(memory_format=torch.channels_last), lambda x: x.flip(3)  # uint8 travels
         dt = torch.bfloat16 if self.device.type == 'cpu' else torch.float16
         with torch.autocast(self.device.type, dtype=dt, enabled=self.amp):
             f = lambda x: self.model(x).float().softmax(1).cpu().numpy()
-            return f(x), (f(x.flip(3)) if flip else None)
+            return f(x), (f(mirror(x)) if flip else None)
 
     def predict_blobs(self, blobs:list, raws:list=None, tta:float=None)->np.ndarray:
         "Probabilities (B, C) of stored drawings, with flip TTA of weight `tta` (default `self.tta`)"
@@ -176,11 +193,23 @@ def _prefetch(it, fn):
         while (r := fut.result()) is not None:
             fut = ex.submit(nxt); yield r
 
+# %% ../nbs/06_predict.ipynb #6a0c0011
+def _progress(it, n:int, what:str, progress:bool, log):
+    "`it` with a progress bar when interactive, else one `log` line per tenth of the `n` items"
+    if not progress: yield from it; return
+    if interactive(): yield from progress_bar(it, total=n, leave=False); return
+    step = max(1, math.ceil(n/10))
+    for i, x in enumerate(it):
+        yield x
+        if (i+1) % step == 0 or i+1 == n: log(f'{what}: {i+1}/{n} batches')
+
+# %% ../nbs/06_predict.ipynb #6a0c0012
 def predict_test(pred:Predictor, # loaded model
                  test,           # test CSV or database
                  bs:int=256,     # batch size
                  flip:bool=None, # also score mirror images (default: when `pred.tta` > 0)
-                 progress:bool=True, # show a progress bar
+                 progress:bool=True, # show progress (a bar when interactive, else a line per tenth)
+                 log=print,      # where progress lines go
                 )->dict:         # key_ids, probs, flipped probs (or None), bad mask, rejects DataFrame
     "Probabilities of every row of a test set, streamed in batches; bad rows get the model's prior"
     flip = pred.tta > 0 if flip is None else flip
@@ -196,8 +225,7 @@ def predict_test(pred:Predictor, # loaded model
             return (np.concatenate(imgs) if imgs else None), ok, errs
     reader = test_batches(test, bs, pred.needs_raw)
     keys, ps, pfs, bad, rejects, n = [], [], [], [], [], count_test_rows(test)
-    batches = _prefetch(reader, prep)
-    for batch, (imgs, good, errs) in progress_bar(batches, total=-(-n//bs), leave=False) if progress else batches:
+    for batch, (imgs, good, errs) in _progress(_prefetch(reader, prep), -(-n//bs), 'predicting', progress, log):
         rejects += [(l, k, why) for l,k,_,_,why in batch if why] + errs
         p, pf = pred.probs(imgs, flip) if imgs is not None else (None, None)
         pos = {j: i for i,j in enumerate(good)}
@@ -215,65 +243,71 @@ def predict_test(pred:Predictor, # loaded model
 
 # %% ../nbs/06_predict.ipynb #c8bdc8b4
 def _report_rejects(rej, out, log):
-    rej.to_csv(out, index=False)
+    atomic_write(out, lambda f: f.write(rej.to_csv(index=False).encode()))
     for r in rej.head(10).itertuples(): print(f'bad row: line {r.line}, key_id {r.key_id}: {r.reason}', file=sys.stderr)
     if len(rej) > 10: print(f'... and {len(rej)-10} more bad rows', file=sys.stderr)
-    if len(rej): log(f'{len(rej)} bad rows (given the fallback prediction) listed in {out}')
+    if len(rej): log(f'{len(rej)} bad rows (given the fallback prediction when they have a key_id) listed in {out}')
 
+# %% ../nbs/06_predict.ipynb #6a0c0013
 def predict_file(model,            # model directory from `export_model`
                  test,             # test CSV (`key_id,countrycode,drawing`) or database with a `test` table
                  out='submission.csv', # submission CSV to write
                  labels=None,      # optional labels CSV (`key_id,word`) to score the submission
-                 device=None,      # 'cpu', 'cuda', ... (default: CUDA when available)
+                 device=None,      # 'cpu', 'cuda', ... (default: fastai's `default_device()`)
                  bs:int=256,       # batch size
                  tta:float=0.,     # flip TTA weight (0: off)
                  amp:bool=False,   # mixed precision (bfloat16 on CPU, float16 on CUDA)
                  balance:bool=False,    # rebalance to a balanced test set before taking the top 3
-                 probs_out=None,   # probability file (default: `<out stem>.probs.npz`)
-                 progress:bool=True, # progress bar
+                 probs_out=None,   # probability file, exactly this name (default: `<out stem>.probs.npz`)
+                 progress:bool=True, # show progress (a bar when interactive, else a line per tenth)
                  log=print,        # progress messages
                 )->dict:           # summary: counts, throughput, paths and (with `labels`) the scores
     "Predict a test set and write a Kaggle submission, its probability file and its rejects"
+    out = check_out(out); probs_out = check_out(probs_out or out.with_suffix('.probs.npz'), 'probs file')
+    rej_out = check_out(out.with_suffix('.rejects.csv'), 'rejects file')
+    if len({p.resolve() for p in (out, probs_out, rej_out)}) < 3: raise ValueError(f'the submission, probability and rejects files must differ: {out}, {probs_out}, {rej_out}')
+    for src in (test, labels):
+        if src is not None and any(p.resolve() == Path(src).resolve() for p in (out, probs_out, rej_out)): raise ValueError(f'an output would overwrite the input {src}')
+    lab = None if labels is None else read_key_words(labels)   # a bad labels file is refused before the long part
     pred = Predictor(model, device, tta, amp)
-    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    r = predict_test(pred, test, bs, progress=progress)
+    r = predict_test(pred, test, bs, progress=progress, log=log)
     secs = time.time() - t0
     probs = r['probs'] if r['flipped'] is None else (1-tta)*r['probs'] + tta*r['flipped']
     preds = Preds(probs, r['key_ids'], pred.categories, r['bad'])
-    probs_out = Path(probs_out or out.with_suffix('.probs.npz')); preds.save(probs_out)
-    if balance: preds = Preds(rebalance(probs), preds.key_ids, preds.categories, preds.bad)
-    write_submission(out, preds)
-    rej_out = out.with_suffix('.rejects.csv'); _report_rejects(r['rejects'], rej_out, log)
+    preds.save(probs_out)
+    _report_rejects(r['rejects'], rej_out, log)
+    write_submission(out, preds.rebalanced() if balance else preds)
     res = dict(n_test=len(preds), n_bad=len(r['rejects']), predict_s=round(secs, 2), drawings_per_s=round(len(preds)/max(secs, 1e-9), 1),
                submission=str(out), probs_file=str(probs_out), rejects_file=str(rej_out), tta=tta, balance=balance)
     log(f'{len(preds)} drawings in {secs:.1f}s ({res["drawings_per_s"]}/s) on {pred.device}; submission written to {out}')
-    if labels is not None:
-        summ, _ = evaluate_submission(out, labels)
+    if lab is not None:
+        summ, _ = evaluate_submission(out, lab)
         res.update({f'test_{k}': v for k,v in summ.items()})
         log(f"test MAP@3 {summ['map3']:.4f}, accuracy {summ['accuracy']:.4f} over {summ['n']} labelled drawings")
     return res
 
 # %% ../nbs/06_predict.ipynb #b3ef8135
-def main_predict(argv=None, # command-line arguments (default: sys.argv[1:])
+@call_parse
+def main_predict(model:str=None,  # model directory (model.safetensors + model.json; default: models/resnet18)
+                 test:str=None,   # test CSV (key_id,countrycode,drawing) or database (default: the shipped sample)
+                 out:str='submission.csv', # submission CSV; <stem>.probs.npz and <stem>.rejects.csv go next to it
+                 labels:str=None, # labels CSV (key_id,word) to score the submission
+                 bs:int=256,      # batch size, >= 1
+                 device:str=None, # 'cpu', 'cuda', 'cuda:1', 'mps' (default: CUDA or MPS when available)
+                 tta:float=0.,    # weight of the horizontal-flip prediction, 0-1 (0: off, 0.5: plain mean)
+                 amp:bool=False,  # mixed precision: bfloat16 on CPU, float16 on CUDA (about 2x faster on CPUs with bf16)
+                 rebalance:bool=False, # rebalance to a balanced test set before the top 3 (Kaggle test: ~330 per class)
+                 probs:str=None,  # probability file to write, exactly this name (default: <out stem>.probs.npz)
+                 progress:bool=True, # show progress (a bar in a terminal, a line per tenth when redirected); --no-progress: none
                 ):
     "Console script `doodle-predict`: predict a test CSV or database into a Kaggle submission"
-    p = argparse.ArgumentParser(prog='doodle-predict', description=main_predict.__doc__)
-    a = p.add_argument
-    a('--model', default=str(default_model_dir()), help='model directory (model.safetensors + model.json)')
-    a('--test', default=str(sample_dir()/'test_simplified.csv'), help='test CSV (key_id,countrycode,drawing) or database')
-    a('--out', default='submission.csv', help='submission CSV; <stem>.probs.npz and <stem>.rejects.csv go next to it')
-    a('--labels', help='labels CSV (key_id,word) to score the submission')
-    a('--bs', type=int, default=256, help='batch size'); a('--device', help="'cpu', 'cuda', ... (default: CUDA when available)")
-    a('--tta', type=float, default=0., help='weight of the horizontal-flip prediction (0: off, 0.5: plain mean)')
-    a('--amp', action='store_true', help='mixed precision: bfloat16 on CPU, float16 on CUDA (about 2x faster on CPUs with bf16)')
-    a('--rebalance', action='store_true', help='rebalance to a balanced test set before the top 3 (Kaggle test: ~330 per class)')
-    a('--probs', help='probability file to write (default: <out stem>.probs.npz)')
-    a('--no-progress', action='store_true', help='no progress bar')
-    o = p.parse_args(argv)
-    if not 0 <= o.tta <= 1: p.error('--tta must be between 0 and 1')
-    try: predict_file(o.model, o.test, o.out, o.labels, o.device, o.bs, o.tta, o.amp, o.rebalance, o.probs, not o.no_progress)
-    except (ModelFileError, FileNotFoundError, ValueError, DrawingError) as e: sys.exit(f'doodle-predict: error: {e}')
+    with cli_errors(main_predict):
+        if not _isint(bs) or bs < 1: raise ValueError(f'--bs must be an integer >= 1, got {bs}')
+        if not 0 <= tta <= 1: raise ValueError(f'--tta must be between 0 and 1, got {tta}')
+        check_device(device)
+        predict_file(model or default_model_dir(), test or sample_dir()/'test_simplified.csv', out, labels, device, bs, tta, amp,
+                     rebalance, probs, progress)
 
 # %% ../nbs/06_predict.ipynb #1d0d28f7
 def evaluate_variants(model_dir,           # model directory

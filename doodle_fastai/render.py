@@ -6,15 +6,12 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/render.html.md"""
 
 # %% ../nbs/02_render.ipynb #783554b9
 from __future__ import annotations
-import math, time, json
-import numpy as np, numba, cv2
-from .core import (DrawingError, parse_drawing, strokes_to_arrays, encode_drawing, decode_drawing,
-                                encode_raw,
-                                stroke_times, simplify_raw, sample_dir)
+import math
+import numpy as np, numba
+from .core import DrawingError, strokes_to_arrays, decode_drawing, encode_raw, stroke_times, simplify_raw
 
 # %% auto #0
-__all__ = ['HUES', 'PALETTE', 'stroke_palette', 'frame', 'time_colours', 'render_arrays', 'render_blobs', 'draw_strokes',
-           'bench_render']
+__all__ = ['HUES', 'PALETTE', 'stroke_palette', 'frame', 'time_colours', 'render_arrays', 'render_blobs', 'draw_strokes']
 
 # %% ../nbs/02_render.ipynb #4fe93eb9
 HUES = np.array([[1,0,0], [1,1,0], [0,1,0], [0,1,1], [0,0,1], [1,0,1]], np.uint8)
@@ -41,7 +38,7 @@ def frame(size:int,     # image size in px
     if size - 1 - 2*off <= 0: raise ValueError(f'size {size} too small for lw={lw} and border={border}')
     return off, (size - 1 - 2*off)/255
 
-# %% ../nbs/02_render.ipynb #e14ee8a4
+# %% ../nbs/02_render.ipynb #6afa978c
 @numba.njit(cache=True, nogil=True)
 def _capsule(img, x0, y0, x1, y1, r, c):
     "Paint colour `c` on pixels of `img` whose centre is within `r` of segment (x0,y0)-(x1,y1), row by row"
@@ -62,6 +59,7 @@ def _capsule(img, x0, y0, x1, y1, r, c):
         for x in range(max(0, math.ceil(lo)), min(W-1, math.floor(hi)) + 1):
             img[y, x, 0] = c[0]; img[y, x, 1] = c[1]; img[y, x, 2] = c[2]
 
+# %% ../nbs/02_render.ipynb #b11e3a00
 @numba.njit(cache=True, nogil=True)
 def _render(out, nstrokes, lens, xy, colours, cstart, ncol, off, scale, r):
     "Draw drawing b (strokes `nstrokes[b]`, points `xy`) into `out[b]`, strokes in reverse order"
@@ -78,6 +76,7 @@ def _render(out, nstrokes, lens, xy, colours, cstart, ncol, off, scale, r):
                          off + min(max(xy[p+j,0], 0.), 255.)*scale, off + min(max(xy[p+j,1], 0.), 255.)*scale, r, c)
         s0 += ns
 
+# %% ../nbs/02_render.ipynb #dcc178c4
 @numba.njit(cache=True, nogil=True)
 def _unpack(buf, offs):
     "Stroke counts, lengths, float32 points of the `encode_drawing` blobs in `buf` at `offs`, and the first bad blob or -1"
@@ -96,7 +95,7 @@ def _unpack(buf, offs):
         for q in range(o + 2 + 2*ns[b], offs[b+1], 2): xy[p, 0] = buf[q]; xy[p, 1] = buf[q+1]; p += 1
     return ns, lens, xy, -1
 
-# %% ../nbs/02_render.ipynb #c89a92be
+# %% ../nbs/02_render.ipynb #97d1ddde
 def time_colours(times:np.ndarray, # (S, 2) start/end ms per stroke, from `core.stroke_times`
                  tmax:float=1e4,   # ms mapped to full brightness
                 )->np.ndarray:     # (S, 3) uint8
@@ -106,6 +105,7 @@ def time_colours(times:np.ndarray, # (S, 2) start/end ms per stroke, from `core.
     g = lambda ms: 64 + 191*np.clip(np.log1p(np.maximum(ms, 0))/np.log1p(tmax), 0, 1)
     return np.stack([255 - 13*np.minimum(np.arange(len(t)), 10), g(dur), g(pause)], 1).round().astype(np.uint8)
 
+# %% ../nbs/02_render.ipynb #07f0e51b
 def _check_item(i, lens, xy):
     lens, xy = np.asarray(lens), np.asarray(xy, np.float32)
     if xy.ndim != 2 or xy.shape[1] != 2: raise DrawingError(f'item {i}: points must have shape (N, 2), got {xy.shape}')
@@ -114,6 +114,7 @@ def _check_item(i, lens, xy):
     if not np.isfinite(xy).all(): raise DrawingError(f'item {i}: non-finite coordinate')
     return lens.astype(np.int64), xy
 
+# %% ../nbs/02_render.ipynb #01665f05
 def _draw(ns, lens, xy, size, lw, border, palette, colours=None):
     off, scale = frame(size, lw, border)
     out = np.zeros((len(ns), size, size, 3), np.uint8)
@@ -125,6 +126,7 @@ def _draw(ns, lens, xy, size, lw, border, palette, colours=None):
     _render(out, ns, lens, xy, colours, cstart, ncol, off, scale, lw/2)
     return out
 
+# %% ../nbs/02_render.ipynb #ebcb161e
 def render_arrays(items:list,           # drawings as (lens (S,), xy (N, 2)) in 0-255 coordinates, floats allowed
                   size:int=128,         # image size in px
                   lw:float=3,           # line width in px, independent of `size`
@@ -183,42 +185,3 @@ def draw_strokes(strokes:list,            # list of `[xs, ys]` (ints 0-255) or r
     times = [stroke_times(encode_raw(strokes))] if time_channels else None
     lens, xy, _ = strokes_to_arrays(simplify_raw(strokes) if raw else strokes)
     return render_arrays([(lens, xy)], size, lw, border, palette, times)[0]
-
-# %% ../nbs/02_render.ipynb #d9d579b5
-def _beluga(strokes, size=128, lw=6):
-    "Beluga's kernel `draw_cv2`: cv2 lines at 256 px, fading grey per stroke, then resize"
-    img = np.zeros((256, 256), np.uint8)
-    for t, s in enumerate(strokes):
-        for i in range(len(s[0]) - 1):
-            cv2.line(img, (s[0][i], s[1][i]), (s[0][i+1], s[1][i+1]), 255 - min(t, 10)*13, lw)
-    return cv2.resize(img, (size, size))
-
-def _rates(runs:dict, repeat:int)->dict:
-    "Best items/s of each `name: (f, xs)` in `runs`, timing `f(x)` for `x` in `xs`; runs interleaved `repeat` times"
-    best = {k: np.inf for k in runs}
-    for _ in range(repeat):
-        for k, (f, xs) in runs.items():
-            t = time.perf_counter()
-            for x in xs: f(x)      # results dropped, as a consumer would
-            best[k] = min(best[k], time.perf_counter() - t)
-    return {k: sum(len(x) if isinstance(x, list) else 1 for x in runs[k][1])/best[k] for k in runs}
-
-def bench_render(texts:list=None, # JSON drawing texts (default: every drawing of the shipped sample)
-                 size:int=128,    # image size
-                 bs:int=64,       # batch size of `render_blobs`
-                 repeat:int=5,    # timed runs, best kept
-                )->dict:          # images/s per core and ratios
-    "Renderer images/s per core from stored blobs vs a cv2 draw-at-256-then-resize baseline from JSON text"
-    import csv, glob
-    if texts is None: texts = [r['drawing'] for f in sorted(glob.glob(str(sample_dir()/'train_simplified'/'*.csv'))) for r in csv.DictReader(open(f))]
-    blobs = [encode_drawing(parse_drawing(t)) for t in texts]
-    nthreads = cv2.getNumThreads(); cv2.setNumThreads(1)
-    try:
-        render_blobs(blobs[:bs], size)   # compile / load the numba cache outside the timing
-        r = _rates({'ours': (lambda b: render_blobs(b, size), [blobs[i:i+bs] for i in range(0, len(blobs), bs)]),
-                    'ours_from_json': (lambda ts: render_blobs([encode_drawing(parse_drawing(t)) for t in ts], size),
-                                       [texts[i:i+bs] for i in range(0, len(texts), bs)]),
-                    'baseline': (lambda t: _beluga(json.loads(t), size), texts)}, repeat)
-    finally: cv2.setNumThreads(nthreads)
-    return dict(n=len(blobs), size=size, bs=bs, **{f'{k}_img_s': round(v) for k, v in r.items()},
-                ratio=round(r['ours']/r['baseline'], 2), ratio_from_json=round(r['ours_from_json']/r['baseline'], 2), goal_ratio=5)

@@ -13,10 +13,11 @@ The server log must show no failed request. Screenshots of every page go to `art
 Exit status: 0 all good, 1 a check failed, 2 no Chromium (tools/check.sh installs the Debian `chromium` package).
 The page checks run in a same-origin harness page that loads each page in an iframe (`--dump-dom` cannot run
 scripts of its own), so the site itself carries no test code."""
-import argparse, functools, html, http.server, importlib, inspect, json, os, re, shutil, subprocess, sys, tempfile, threading, time, warnings
+import functools, html, http.server, importlib, inspect, json, os, re, shutil, subprocess, sys, tempfile, threading, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
-from doodle_fastai.docs import get_config, nb_pages, page_name, cell_directives, nb_frontmatter, _imgs, _txt
+from fastcore.script import call_parse
+from doodle_fastai._dev.docs import get_config, nb_pages, page_name, cell_directives, nb_frontmatter, _imgs, _txt
 
 HARNESS = '/__browser_check__.html'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -166,15 +167,16 @@ def check(site, shots, exe):
     print('  images per page:', {p[:-5]: sum(i['w'] > 0 for i in r.get('imgs', [])) for p, r in res.items() if r.get('imgs')})
     return fails
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--site', default='_site'); p.add_argument('--shots', default='artifacts/screenshots')
-    a = p.parse_args()
+@call_parse
+def main(site:str='_site',                  # the built docs site, relative to the project root
+         shots:str='artifacts/screenshots', # where the screenshots go (replaced), relative to the project root
+        ):
+    "Browser test of the built docs site, as a reader sees it, in headless Chromium"
     exe = find_chromium()
     if exe is None: print('NO CHROMIUM: install it (apt-get install -y chromium) or set $CHROMIUM'); sys.exit(2)
     root = get_config().config_path
     t0 = time.time()
-    fails = check(root/a.site, root/a.shots, exe)
+    fails = check(root/site, root/shots, exe)
     for f in fails: print('FAIL:', f)
     print(f'browser check: {"FAILED, "+str(len(fails))+" problems" if fails else "ok"} ({time.time()-t0:.0f}s)')
     sys.exit(1 if fails else 0)

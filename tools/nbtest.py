@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
 """Run `nbdev-test` on every notebook (nbdev's own runner, in parallel) and finish with a count line
-`notebooks: N passed, M failed` that CI and people can read at a glance."""
-import argparse, sys, time
-from pathlib import Path
+`notebooks: N passed, M failed` that CI and people can read at a glance.
+
+    python tools/nbtest.py [--flags "slow cuda"] [--n-workers 2] [--only 02_render,10_docs]"""
+import sys, time
 from fastcore.parallel import parallel
+from fastcore.script import call_parse
 from nbdev.config import get_config
 from nbdev.test import test_nb
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(); p.add_argument('--flags', default=''); p.add_argument('--n_workers', type=int, default=2)
-    a = p.parse_args()
-    cfg = get_config(); files = sorted(cfg.path('nbs_path').glob('[0-9]*.ipynb')) + [cfg.path('nbs_path')/'index.ipynb']
+@call_parse
+def main(flags:str='',    # test flags to run too, space-separated (`slow`, `cuda`)
+         n_workers:int=2, # notebooks tested in parallel
+         only:str='',     # comma-separated notebook names (without `.ipynb`) to test instead of all
+        ):
+    "Test every notebook of `nbs/` with nbdev's runner; exit 1 if any failed"
+    cfg = get_config(); nbs = cfg.path('nbs_path')
+    files = sorted(nbs.glob('[0-9]*.ipynb')) + [nbs/'index.ipynb']
+    if only:
+        names = only.split(','); files = [nbs/f'{n}.ipynb' for n in names]
+        if missing := [f.name for f in files if not f.exists()]: print(f'nbtest: error: no such notebook: {", ".join(missing)}', file=sys.stderr); sys.exit(2)
     t0 = time.time()
-    res = parallel(test_nb, files, skip_flags=cfg.tst_flags.split(), force_flags=a.flags.split(), n_workers=a.n_workers,
+    res = parallel(test_nb, files, skip_flags=cfg.tst_flags.split(), force_flags=flags.split(), n_workers=n_workers,
                    basepath=cfg.config_path, do_print=False)
     for f, (ok, t) in zip(files, res): print(f'{"PASS" if ok else "FAIL"} {f.name} ({t:.0f}s)')
     npass = sum(ok for ok, _ in res)
-    print(f'{time.time()-t0:.0f}s in all, flags: {a.flags or "none"}')
+    print(f'{time.time()-t0:.0f}s in all, flags: {flags or "none"}')
     print(f'notebooks: {npass} passed, {len(res)-npass} failed')
     sys.exit(0 if npass == len(res) else 1)
