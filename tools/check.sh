@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README, `.ci/run`): install into .venv if needed, then
 #   1. the nbdev3 gate: nbdev-clean and nbdev-export must not change the tree; README.md must match nbs/index.ipynb
-#   2. every notebook's tests (nbdev-test, via tools/nbtest.py; 10_docs also checks that everything is documented)
+#   2. every notebook's tests (nbdev-test, via tools/nbtest.py; 14_docs also checks that everything is documented)
 #   2b. the GPU check's dry run (tools/gpu_check.sh --dry-run: its steps at tiny sizes on the CPU, so it cannot rot)
 #   3. the docs site: `doodle-docs` builds _site/ from nbdev's processed notebooks with mkdocs-material (no quarto)
 #   4. the browser check: _site/ served on 127.0.0.1, every page opened in headless Chromium (tools/browser_check.py),
@@ -48,8 +48,8 @@ install_chromium() {
 
 step "nbdev-clean / nbdev-export leave the tree unchanged" clean_export
 step "README.md is generated from nbs/index.ipynb (doodle-docs --readme --check)" doodle-docs --readme --check
-# 08_app's browser test (doodle-serve in headless Chromium) runs with the notebooks: install Chromium before them
-find_chromium >/dev/null || { echo; echo "== install chromium (apt), for 08_app's browser test and the docs check"; install_chromium >/dev/null || echo "!!! no Chromium: 08_app's browser test will fail"; }
+# 11_app's browser test (doodle-serve in headless Chromium) runs with the notebooks: install Chromium before them
+find_chromium >/dev/null || { echo; echo "== install chromium (apt), for 11_app's browser test and the docs check"; install_chromium >/dev/null || echo "!!! no Chromium: 11_app's browser test will fail"; }
 step "nbdev-test, every notebook (flags: ${NBDEV_FLAGS:-none})" python tools/nbtest.py --flags "${NBDEV_FLAGS:-}"
 step "GPU check, dry run on the CPU (tools/gpu_check.sh --dry-run)" bash tools/gpu_check.sh --dry-run
 if step "docs site -> _site/ (doodle-docs)" doodle-docs; then

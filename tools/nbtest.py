@@ -2,7 +2,7 @@
 """Run `nbdev-test` on every notebook (nbdev's own runner, in parallel) and finish with a count line
 `notebooks: N passed, M failed` that CI and people can read at a glance.
 
-    python tools/nbtest.py [--flags "slow cuda"] [--n-workers 2] [--only 02_render,10_docs]"""
+    python tools/nbtest.py [--flags "slow cuda"] [--n-workers 2] [--only 04_render,14_docs]"""
 import sys, time
 from fastcore.parallel import parallel
 from fastcore.script import call_parse
