@@ -312,10 +312,11 @@ def write_docs(proc:str|Path,  # folder of processed notebooks (`_proc`), named 
         (docs/f'{name}.md').write_text(md)
         for fn, b in files.items(): (docs/fn).parent.mkdir(exist_ok=True); (docs/fn).write_bytes(b)
         nav.append(('Home' if name == 'index' else str(nb_frontmatter(pnb).get('title', name)), f'{name}.md'))
-    for f in proc.rglob('*'):  # other files of nbs/ that proc_nbs copied, e.g. images linked from markdown
-        rel = f.relative_to(proc)
-        if f.is_file() and f.suffix not in ('.ipynb', '.md', '.qmd', '.yml', '.yaml', '.py') and not any(p[0] in '_.' for p in rel.parts):
-            (docs/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, docs/rel)
+    for top in (cfg.nbs_path, proc):  # other files of nbs/, e.g. images linked from markdown (proc_nbs copies them only when new)
+        for f in top.rglob('*'):
+            rel = f.relative_to(top)
+            if f.is_file() and f.suffix not in ('.ipynb', '.md', '.qmd', '.yml', '.yaml', '.py') and not any(p[0] in '_.' for p in rel.parts):
+                (docs/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, docs/rel)
     (docs/'extra.css').write_text(_css)
     (out/'mkdocs.yml').write_text(mkdocs_config(nav, docs.resolve(), Path(site).resolve(), cfg))
     return out/'mkdocs.yml'
