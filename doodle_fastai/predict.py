@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .core import DrawingError, parse_drawing, encode_drawing, simplify_raw, sample_dir, parse_key_id, interactive, REPO
+from .core import DrawingError, parse_drawing, encode_drawing, simplify_raw, sample_dir, parse_key_id, interactive, REPO, is_raw
 from .model import load_model, ModelFileError
 from .ingest import open_db, encode_drawings
 from .render import render_blobs
@@ -164,7 +164,7 @@ class Predictor:
                         k:int=3)->list: # [(category, probability)] best first
         "Top-`k` categories of one drawing"
         if isinstance(strokes, (str, bytes)): strokes = parse_drawing(strokes)
-        raw = isinstance(strokes, list) and bool(strokes) and isinstance(strokes[0], list) and len(strokes[0]) == 3
+        raw = is_raw(strokes)
         if self.needs_raw: raise DrawingError('this model needs raw strokes with timing and a database; predict_drawing renders simplified strokes')
         p = self.predict_blobs([encode_drawing(simplify_raw(strokes) if raw else strokes)])[0]
         return [(self.categories[i], float(p[i])) for i in np.argsort(-p)[:k]]

@@ -8,7 +8,7 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/render.html.md"""
 from __future__ import annotations
 import math
 import numpy as np, numba
-from .core import DrawingError, strokes_to_arrays, decode_drawing, encode_raw, stroke_times, simplify_raw
+from .core import DrawingError, strokes_to_arrays, decode_drawing, encode_raw, stroke_times, simplify_raw, is_raw
 
 # %% auto #0
 __all__ = ['HUES', 'PALETTE', 'stroke_palette', 'frame', 'time_colours', 'render_arrays', 'render_blobs', 'draw_strokes']
@@ -180,7 +180,7 @@ def draw_strokes(strokes:list,            # list of `[xs, ys]` (ints 0-255) or r
                  palette=None,            # (K, 3) uint8 stroke colours (default: `PALETTE`)
                 )->np.ndarray:            # (size, size, 3) uint8
     "Render one drawing given as a list of strokes"
-    raw = isinstance(strokes, list) and len(strokes) > 0 and isinstance(strokes[0], list) and len(strokes[0]) == 3
+    raw = is_raw(strokes)
     if time_channels and not raw: raise DrawingError('time_channels needs raw strokes [xs, ys, ts]')
     times = [stroke_times(encode_raw(strokes))] if time_channels else None
     lens, xy, _ = strokes_to_arrays(simplify_raw(strokes) if raw else strokes)
