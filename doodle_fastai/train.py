@@ -429,6 +429,8 @@ def launch(nproc:int,  # processes on this machine
         try: launch_command(args); return 0
         except ChildFailedError as e:
             rank, f = e.get_first_failure()
+            errs = sorted(Path(errdir).glob('rank*.err'), key=lambda p: p.stat().st_mtime_ns)
+            if errs: rank = int(errs[0].stem[4:]); f = e.failures.get(rank, f)  # the first rank to fail is the cause; the others then fail on its closed connections
             err = Path(errdir)/f'rank{rank}.err'
             print(err.read_text().strip() if err.exists() else f'doodle-train: rank {rank} of {nproc} died ({f.signal_name() if f.exitcode < 0 else f"exit code {f.exitcode}"})',
                   file=sys.stderr, flush=True)
