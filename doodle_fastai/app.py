@@ -61,10 +61,10 @@ def check_strokes(strokes, # a request's `strokes`: list of raw `[xs, ys, ts]` s
 class Batcher:
     "Predict the drawings of concurrent requests together: those queued while a forward pass runs share the next one"
     def __init__(self, pred:Predictor, # the loaded model
-                 wait_ms:float=0.,     # how long the first drawing of a batch waits for others (0: only those already queued)
+                 wait_ms:float=5.,     # after a shared pass, how long the next waits for as many drawings (0: never wait)
                  max_batch:int=32,     # most drawings in one forward pass (1: no batching)
                 ):
-        store_attr(); self.sizes, self.loop = [], None   # sizes: drawings per forward pass so far
+        store_attr(); self.sizes, self.waits, self.loop = [], [], None   # drawings per pass, ms each pass waited
         self.pool = ThreadPoolExecutor(1, 'doodle-serve-model')
 
     async def __call__(self, blob:bytes,   # the drawing as `encode_drawing` stores it
@@ -80,9 +80,12 @@ class Batcher:
 
     async def _run(self):
         while True:
-            items = [await self.q.get()]
-            if self.max_batch > 1 and self.q.empty() and self.wait_ms > 0: await asyncio.sleep(self.wait_ms/1000)
+            items = [await self.q.get()]; t0, waited = self.loop.time(), 0.
+            want = min(self.sizes[-1] if self.sizes else 1, self.max_batch)   # the clients of the last pass come back together
+            while len(items) + self.q.qsize() < want and waited < self.wait_ms:
+                await asyncio.sleep(5e-4); waited = (self.loop.time() - t0)*1000
             while len(items) < self.max_batch and not self.q.empty(): items.append(self.q.get_nowait())
+            self.waits.append(waited)
             blobs, raws, futs = zip(*items)
             try: p = await self.loop.run_in_executor(self.pool, self._predict, list(blobs), list(raws))
             except Exception as e:
@@ -312,7 +315,7 @@ def _api(fn):
 # %% ../nbs/11_app.ipynb #a826e24c
 def serve_app(model:str|Path|Predictor, # model directory from `export_model`, or a loaded `Predictor`
               db:str|Path=None,         # database that "save" writes into (None: saving is off)
-              wait_ms:float=0.,         # batching: how long a drawing waits for others to share its forward pass
+              wait_ms:float=5.,         # batching: after a shared pass, how long the next waits for as many drawings
               max_batch:int=32,         # batching: most drawings per forward pass (1: no batching)
               device:str=None,          # 'cpu', 'cuda', ... (default: CUDA when available)
              )->Starlette:              # the ASGI app (`app.state.batcher` holds the batch sizes so far)
@@ -366,7 +369,7 @@ def main_serve(model:str=None,        # model directory written by `doodle-train
                host:str='127.0.0.1',  # interface to listen on (127.0.0.1: this machine only)
                port:int=8000,         # TCP port (0: any free port)
                batching:bool=True,    # batch concurrent requests into shared forward passes (off: one pass per request)
-               wait_ms:float=0.,      # with batching: how long an idle server waits for more drawings before a forward pass
+               wait_ms:float=5.,      # with batching: after a shared forward pass, how long the next waits for as many drawings (0: never)
                max_batch:int=32,      # with batching: most drawings per forward pass
                device:str=None,       # 'cpu', 'cuda', ... (default: CUDA when available)
               ):
@@ -380,6 +383,6 @@ def main_serve(model:str=None,        # model directory written by `doodle-train
     except OSError as e: _fail(f'cannot listen on {host}:{port} ({str(e.strerror or e).split(" (while")[0]})')
     app = serve_app(pred, db, wait_ms, max_batch if batching else 1)
     h, p = sock.getsockname()[:2]
-    print(f'doodle-serve: {pred}, batching {f"up to {max_batch} drawings" + (f", waiting {wait_ms:g} ms" if wait_ms else "") if batching and max_batch > 1 else "off"}, '
+    print(f'doodle-serve: {pred}, batching {f"up to {max_batch} drawings" + (f", waiting up to {wait_ms:g} ms under load" if wait_ms else "") if batching and max_batch > 1 else "off"}, '
           f'saving {"into " + str(db) if db else "off"}; open http://{h}:{p}/', flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level='warning', access_log=False, lifespan='on')).run(sockets=[sock])
