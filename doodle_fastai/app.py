@@ -169,7 +169,7 @@ input{font-size:1rem;padding:5px}
 """
 
 # %% ../nbs/11_app.ipynb #e4d5a2b8
-_JS = r"""
+_JS_CANVAS = r"""
 // doodle-serve page: records strokes as Google raw [[x...],[y...],[t...]] (t: ms since the drawing's first point)
 const $ = id => document.getElementById(id);
 const pad = $('pad'), ctx = pad.getContext('2d'), rows = [...document.querySelectorAll('#guesses li')];
@@ -191,7 +191,10 @@ function redraw() {
     ctx.stroke();
   }
 }
-function add(e) {            // one point of the current stroke, in CSS pixels of the canvas, rounded to 0.01
+"""
+
+# %% ../nbs/11_app.ipynb #9c83fec6
+_JS_POINTER = r"""function add(e) {            // one point of the current stroke, in CSS pixels of the canvas, rounded to 0.01
   const r = pad.getBoundingClientRect(), s = S.cur, n = s[0].length;
   const x = Math.round((e.clientX - r.left) * 100) / 100, y = Math.round((e.clientY - r.top) * 100) / 100;
   if (n && s[0][n-1] == x && s[1][n-1] == y) return;
@@ -217,7 +220,10 @@ function end(e) {
   add(e); S.cur = null; S.pid = null; changed(); guess();  // and a guess after every stroke
 }
 pad.addEventListener('pointerup', end); pad.addEventListener('pointercancel', end);
-function show(top, v) {      // the top words and their bars, updated in place; none for an empty canvas
+"""
+
+# %% ../nbs/11_app.ipynb #6a8f4e95
+_JS_GUESS = r"""function show(top, v) {      // the top words and their bars, updated in place; none for an empty canvas
   rows.forEach((li, i) => {
     const g = top[i]; li.hidden = !g;
     if (g) { li.querySelector('.w').textContent = g.word; li.querySelector('.fill').style.width = (100 * g.p).toFixed(1) + '%';
@@ -240,7 +246,10 @@ async function guess() {     // one request in flight at a time; changes made me
   S.inflight = false;
   if (S.pending || S.version != S.shown && !S.cur) guess();
 }
-function msg(t) { $('msg').textContent = t; }
+"""
+
+# %% ../nbs/11_app.ipynb #a3196cee
+_JS_COMMANDS = r"""function msg(t) { $('msg').textContent = t; }
 function undo() { if (S.cur) return; S.strokes.pop(); if (!S.strokes.length) S.t0 = null; changed(); msg(''); guess(); }
 function clear() { if (S.cur) return; S.strokes = []; S.t0 = null; changed(); msg(''); guess(); }
 $('undo').onclick = undo; $('clear').onclick = clear;
@@ -262,6 +271,7 @@ $('teach').onsubmit = async e => {
 };
 new ResizeObserver(fit).observe(pad); fit();
 """
+_JS = _JS_CANVAS + _JS_POINTER + _JS_GUESS + _JS_COMMANDS   # the page's script: the parts join without a character added
 
 # %% ../nbs/11_app.ipynb #6ce1032e
 def page(categories:list, # the model's words, offered as type-ahead

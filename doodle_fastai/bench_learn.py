@@ -40,10 +40,6 @@ def learn_split(keys:np.ndarray,  # int64 key_ids
     return np.flatnonzero(rank < heldout), np.flatnonzero((rank >= heldout) & (rank < heldout + n_valid)), pool
 
 # %% ../nbs/12c_bench_learn.ipynb #c9753214
-class SkipValidation(Callback):
-    "No validation pass during `fit` (the evaluation sets are predicted once, after training)"
-    def before_validate(self): raise CancelValidException()
-
 def _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, item_tfm):
     "DataLoaders (train `tr`, valid `ev`) of either kind over `reader`"
     rk = {'lw': 3, 'border': 2}
@@ -53,6 +49,12 @@ def _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, item_tfm):
     return DataLoaders(DoodleDL(wrap(mk(tr, item_tfm, 0)), bs=bs, shuffle=True, drop_last=True, **kw),
                        *[DoodleDL(wrap(mk(i, None, 1)), bs=2*bs, **kw) for i in ev], device='cpu')
 
+# %% ../nbs/12c_bench_learn.ipynb #385a1779
+class SkipValidation(Callback):
+    "No validation pass during `fit` (the evaluation sets are predicted once, after training)"
+    def before_validate(self): raise CancelValidException()
+
+# %% ../nbs/12c_bench_learn.ipynb #b2aa74d0
 def learn_run(kind:str,          # 'cnn' (ResNet-18 at `size` px) or 'seq' (`StrokeSeqNet`)
               reader:DBReader,   # the database
               keys:np.ndarray,   # key_ids of all drawings
@@ -90,7 +92,8 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                 n_valid:int=100,            # validation drawings per category (blend weight only)
                 size:int=64,                # CNN image size
                 bs:int=64,                  # batch size
-                epochs:int=1,               # epochs of every run (at least)
+                epochs:int=1,               # epochs of every CNN run (at least)
+                seq_epochs:int=None,        # epochs of every sequence-model run (at least; default: `epochs`)
                 min_seen:int=3000,          # drawings seen at least per run
                 lr_cnn:float=1e-3,          # CNN learning rate (doodle-train's default)
                 lr_seq:float=3e-3,          # sequence model learning rate
@@ -105,7 +108,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
     src, words = Path(src or sample_dir().parent/'quickdraw-more'), [w for w in words.split(',') if w]
     missing = [w for w in words if not (src/f'{w}.ndjson.gz').is_file()]
     if missing: raise FileNotFoundError(f'{src}: no {missing[0]}.ndjson.gz')
-    res = dict(settings=dict(words=words, heldout=heldout, n_valid=n_valid, size=size, bs=bs, epochs=epochs, min_seen=min_seen,
+    res = dict(settings=dict(words=words, heldout=heldout, n_valid=n_valid, size=size, bs=bs, epochs=epochs, seq_epochs=seq_epochs or epochs, min_seen=min_seen,
                              lr_cnn=lr_cnn, lr_seq=lr_seq, threads=threads, seed=seed, cpus=os.cpu_count()), runs=[])
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp)/'more.db'
@@ -121,8 +124,8 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
             tr = np.flatnonzero(pool >= 0) if n == 'all' else np.flatnonzero((pool >= 0) & (pool < int(n)))
             row = dict(n=n, per_cat=int(np.bincount(labels[tr]).min()), n_train=len(tr)); t0 = time.time()
             pv = {}
-            for kind, lr in (('cnn', lr_cnn), ('seq', lr_seq)):
-                r = learn_run(kind, reader, keys, labels, vocab, tr, [ho, va], size, bs, epochs, min_seen, lr, seed)
+            for kind, lr, ep in (('cnn', lr_cnn, epochs), ('seq', lr_seq, seq_epochs or epochs)):
+                r = learn_run(kind, reader, keys, labels, vocab, tr, [ho, va], size, bs, ep, min_seen, lr, seed)
                 row.update({f'{kind}_{k}': v for k, v in _scores(r['probs'][0], yh).items()},
                            **{f'{kind}_{k}': r[k] for k in ('epochs', 'fit_s', 'fit_cpu_s', 'train_draw_s', 'train_draw_cpu_s')})
                 pv[kind] = [Preds(p, keys[i], vocab) for p, i in zip(r['probs'], (ho, va))]
@@ -150,6 +153,7 @@ def learn_table(res:dict, # result of `bench_learn`
     more = ['blend_weight_cnn', 'cnn_epochs', 'seq_epochs', 'cnn_train_draw_s', 'seq_train_draw_s', 'seq_over_cnn_draw_s', 'seq_over_cnn_cpu', 'run_s']
     return df[cols + [c for c in more if c in df]]
 
+# %% ../nbs/12c_bench_learn.ipynb #63ed8760
 def plot_learn(res:dict, # result of `bench_learn`
                ax=None,  # matplotlib axes (a new figure when None)
               ):

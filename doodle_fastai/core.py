@@ -59,6 +59,7 @@ def interactive()->bool: # True: show progress bars; False: print one line per s
 # %% ../nbs/00_core.ipynb #b13b9c5b
 def _fail(msg): raise DrawingError(msg)
 
+# %% ../nbs/00_core.ipynb #03673b13
 def _check_types(vals, raw, what='coordinate'):
     "`DrawingError` unless every value is an int (simplified) or an int or float (raw); bools are not numbers here"
     kinds = set(map(type, vals))
@@ -109,6 +110,7 @@ def encode_drawing(strokes:list, # simplified drawing: list of `[xs, ys]` stroke
     lens, xy, _ = strokes_to_arrays(strokes)
     return struct.pack('<H', len(lens)) + lens.astype('<u2').tobytes() + xy.tobytes()
 
+# %% ../nbs/00_core.ipynb #c4cff732
 def decode_drawing(blob:bytes, # blob from `encode_drawing`
                   )->tuple:     # (lens uint16 (S,), xy uint8 (N,2))
     "Decode a blob from `encode_drawing` into (lens uint16 (S,), xy uint8 (N,2)) zero-copy views"
@@ -118,6 +120,7 @@ def decode_drawing(blob:bytes, # blob from `encode_drawing`
     if len(xy) != int(lens.sum()): raise DrawingError(f'corrupt drawing blob: {len(xy)} points, lengths say {lens.sum()}')
     return lens, xy
 
+# %% ../nbs/00_core.ipynb #da2a0283
 def blob_to_strokes(blob:bytes, # blob from `encode_drawing`
                    )->list:      # list of `[xs, ys]` strokes
     "The original list of `[xs, ys]` strokes (Python ints) from an `encode_drawing` blob"
@@ -133,6 +136,7 @@ def encode_raw(strokes:list, # raw drawing: list of `[xs, ys, ts]` strokes
     code, dt = (b'f', '<f4') if (xy.astype(np.float32) == xy).all() else (b'd', '<f8')
     return code + struct.pack('<I', len(lens)) + lens.astype('<u4').tobytes() + xy.astype(dt).tobytes() + t.astype('<i4').tobytes()
 
+# %% ../nbs/00_core.ipynb #7d458f4b
 def decode_raw(blob:bytes, # blob from `encode_raw`
               )->tuple:     # (lens uint32 (S,), xy float (N,2), ts int32 (N,))
     "Decode an `encode_raw` blob into (lens uint32 (S,), xy float (N,2), ts int32 (N,))"
@@ -143,6 +147,7 @@ def decode_raw(blob:bytes, # blob from `encode_raw`
     xy = np.frombuffer(blob, dt, 2*N, off).reshape(-1, 2)
     return lens, xy, np.frombuffer(blob, '<i4', N, off+xy.nbytes)
 
+# %% ../nbs/00_core.ipynb #fd67fe0e
 def raw_blob_to_strokes(blob:bytes, # blob from `encode_raw`
                        )->list:      # list of `[xs, ys, ts]` strokes
     "The original list of `[xs, ys, ts]` strokes from an `encode_raw` blob (ints stay ints)"
@@ -150,6 +155,7 @@ def raw_blob_to_strokes(blob:bytes, # blob from `encode_raw`
     num = lambda a: [int(v) if v == int(v) else float(v) for v in a.tolist()]
     return [[num(p[:,0]), num(p[:,1]), q.tolist()] for p,q in zip(np.split(xy, np.cumsum(lens)[:-1]), np.split(t, np.cumsum(lens)[:-1]))]
 
+# %% ../nbs/00_core.ipynb #8526d84c
 def stroke_times(blob:bytes, # blob from `encode_raw`
                 )->np.ndarray: # (S, 2) start and end time of each stroke in ms
     "Per-stroke (start, end) times in ms, shape (S, 2), from an `encode_raw` blob"
@@ -172,6 +178,7 @@ def _rdp(p:np.ndarray, eps:float)->np.ndarray:
         if dist[i] > eps: keep[a+1+i] = True; stack += [(a, a+1+i), (a+1+i, b)]
     return np.flatnonzero(keep)
 
+# %% ../nbs/00_core.ipynb #b4eb8512
 def _resample(p:np.ndarray, step:float=1.0)->np.ndarray:
     "Points along polyline `p` every `step` px (ends kept)"
     if len(p) < 2: return p
@@ -180,6 +187,7 @@ def _resample(p:np.ndarray, step:float=1.0)->np.ndarray:
     s = np.append(np.arange(0, cum[-1], step), cum[-1])
     return np.stack([np.interp(s, cum, p[:,0]), np.interp(s, cum, p[:,1])], 1)
 
+# %% ../nbs/00_core.ipynb #26d6daa0
 def simplify_raw(strokes:list, # raw drawing: list of `[xs, ys, ts]`
                  eps:float=2.0, # RDP epsilon in the 0-255 frame
                 )->list:        # simplified drawing: list of `[xs, ys]` ints in 0-255
@@ -201,6 +209,7 @@ def word_to_label(word:str, # category name, e.g. `The Eiffel Tower`
     "Category name as written in a Kaggle submission (`The Eiffel Tower` -> `The_Eiffel_Tower`)"
     return word.replace(' ', '_')
 
+# %% ../nbs/00_core.ipynb #7d1d55f2
 def label_to_word(label:str, # category name as in a Kaggle submission, e.g. `The_Eiffel_Tower`
                  )->str:     # the name with spaces
     "Inverse of `word_to_label`"

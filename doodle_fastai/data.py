@@ -32,6 +32,7 @@ def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tens
     if x.dtype != torch.uint8 or x.ndim != 4: raise ValueError(f'expected uint8 images (B, H, W, C), got {x.dtype} {tuple(x.shape)}')
     return x.permute(0, 3, 1, 2).float().div_(255)
 
+# %% ../nbs/05_data.ipynb #dbb0c914
 class ToModelInput(Transform):
     "Batch transform applying `to_model_input` to uint8 (B, 3, H, W) batches; decodes back to uint8 for showing"
     order = 0
@@ -79,6 +80,7 @@ def key_hash(keys:np.ndarray, # int64 key_ids
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return ((z ^ (z >> np.uint64(31))) >> np.uint64(11)).astype(np.float64) / 2.0**53
 
+# %% ../nbs/05_data.ipynb #99f1e3bc
 def read_keys(reader:DBReader,    # the database to read
               cats:list=None,      # category ids to keep (default: all)
               need_raw:bool=False, # only drawings stored with their raw strokes
@@ -91,6 +93,7 @@ def read_keys(reader:DBReader,    # the database to read
     a = np.fromiter(con.execute('SELECT key_id, cat ' + sql), np.dtype([('k', '<i8'), ('c', '<i2')]), count=n)
     return a['k'].copy(), a['c'].copy()
 
+# %% ../nbs/05_data.ipynb #8edf2303
 def split_keys(keys,                  # int64 key_ids
                cats,                  # category id of each key
                valid_pct:float=0.05,  # fraction of drawings in the validation split
@@ -149,6 +152,7 @@ class DoodleDataset:
     def __getitem__(self, i): x, y = self.get_batch([i]); return x[0], y[0]
     def decode(self, o, full=True): return o[0], Category(self.vocab[int(o[1])])
 
+# %% ../nbs/05_data.ipynb #c6518688
 class DoodleDL(TfmdDL):
     "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch"
     def create_item(self, s): return 0 if s is None else s
@@ -197,6 +201,7 @@ def doodle_dls(db:str|Path,             # SQLite database written by `ingest`
     return DataLoaders(DoodleDL(mk(tr, item_tfm, 0), bs=bs, shuffle=True, drop_last=True, **kw),
                        DoodleDL(mk(va, None, 1), bs=2*bs, **kw), device=device)
 
+# %% ../nbs/05_data.ipynb #fce6d4a4
 def set_size(dls:DataLoaders, # DataLoaders from `doodle_dls`
              size:int,        # new render size in px
              lw:float=None,   # new line width in px (None: unchanged)

@@ -66,6 +66,7 @@ def _scan_drawing(b, i, e, out, o, lens, xs, ys):
     for p in range(N): out[o] = xs[p]; out[o+1] = ys[p]; o += 2
     return o
 
+# %% ../nbs/01_fastparse.ipynb #81de2921
 @njit(cache=True, nogil=True)
 def _scan_drawings(b, starts, ends):
     "Blobs of all drawings b[starts[r]:ends[r]] concatenated, their offsets, and which ones were in plain form"
@@ -79,6 +80,7 @@ def _scan_drawings(b, starts, ends):
         offs[r+1] = o
     return out[:o], offs, ok
 
+# %% ../nbs/01_fastparse.ipynb #bac8ca3b
 def encode_drawings(texts:list, # JSON texts (all `str` or all `bytes`) of simplified drawings
                    )->list:      # an `encode_drawing` blob or the `DrawingError`, per text
     "`core.encode_drawing(core.parse_drawing(t))` for many texts at once: a blob, or the `DrawingError`, per text"
@@ -118,12 +120,31 @@ def _field_is(b, s, e, word):
         if b[s+j] != word[j]: return False
     return True
 
+# %% ../nbs/01_fastparse.ipynb #4e18273d
+@njit(cache=True, nogil=True)
+def _parse_key(b, s, e):
+    "The key_id in b[s:e] as `core.parse_key_id` reads it, or -1 where it refuses it"
+    if e <= s or e - s > 19 or (e - s > 1 and b[s] == 48): return -1  # as `core.parse_key_id`
+    v = 0
+    for j in range(s, e):
+        d = b[j] - 48
+        if d < 0 or d > 9 or v > (9223372036854775807 - d) // 10: return -1
+        v = v*10 + d
+    return v
+
+# %% ../nbs/01_fastparse.ipynb #9c5bfd63
+@njit(cache=True, nogil=True)
+def _row_slots(b, max_rows):
+    "Rows a chunk can hold: one per `\\n`, plus one, and at most `max_rows`"
+    cap = 1
+    for i in range(len(b)):
+        if b[i] == 10: cap += 1
+    return min(cap, max_rows)
+
+# %% ../nbs/01_fastparse.ipynb #0f53d708
 @njit(cache=True, nogil=True)
 def _scan_csv(b, eof, nc, ik, idr, irec, enc, max_rows):
-    n = len(b); cap = 1
-    for i in range(n):
-        if b[i] == 10: cap += 1
-    cap = min(cap, max_rows)
+    n = len(b); cap = _row_slots(b, max_rows)
     st = np.zeros(cap, np.int8); line = np.zeros(cap, np.int64); span = np.zeros((cap, 2), np.int64)
     fs = np.zeros((cap, max(nc, 1), 2), np.int64); key = np.zeros(cap, np.int64); rec = np.full(cap, -1, np.int8)
     out = np.empty(n+2, np.uint8); bo = np.zeros(cap+1, np.int64)
@@ -165,13 +186,7 @@ def _scan_csv(b, eof, nc, ik, idr, irec, enc, max_rows):
         line[r] = ln0; span[r, 0] = start; span[r, 1] = rend; bo[r+1] = o
         if rend == start: continue                              # blank line: no row
         if bad or f != nc: st[r] = 1; r += 1; continue
-        s, e = fs[r, ik, 0], fs[r, ik, 1]
-        if e <= s or e - s > 19 or (e - s > 1 and b[s] == 48): st[r] = 1; r += 1; continue  # as `core.parse_key_id`
-        v = 0
-        for j in range(s, e):
-            d = b[j] - 48
-            if d < 0 or d > 9 or v > (9223372036854775807 - d) // 10: v = -1; break
-            v = v*10 + d
+        v = _parse_key(b, fs[r, ik, 0], fs[r, ik, 1])
         if v < 0: st[r] = 1; r += 1; continue
         key[r] = v
         if irec >= 0:
@@ -186,6 +201,7 @@ def _scan_csv(b, eof, nc, ik, idr, irec, enc, max_rows):
         r += 1
     return r, used, used_ln, st[:r], line[:r], span[:r], fs[:r], key[:r], rec[:r], out[:o], bo[:r+1]
 
+# %% ../nbs/01_fastparse.ipynb #a606bab8
 def scan_csv(buf:bytes,     # chunk of a Kaggle CSV (after the header)
              eof:bool,      # the chunk ends the file (else the last, incomplete row is left)
              nc:int,        # number of header fields

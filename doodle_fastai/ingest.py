@@ -7,6 +7,7 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/ingest.html.md"""
 # %% ../nbs/03_ingest.ipynb #503f09f9
 from __future__ import annotations
 import fcntl, math, os, re, sqlite3, sys, time
+import sqlite_utils
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -82,12 +83,25 @@ def _ensure_words(con, words)->dict:
     con.executemany('INSERT INTO categories VALUES (?,?)', [(i,w) for w,i in ids.items()])
     return ids
 
-# %% ../nbs/03_ingest.ipynb #077d3f0b
-def _key_or_none(kid)->int|None:
-    "`kid` as `parse_key_id` reads it, or None (for the key_id column of a reject)"
-    try: return parse_key_id(kid)
-    except KeyIdError: return None
+# %% ../nbs/03_ingest.ipynb #7ddaf75f
+_STAGE_PRAGMAS = 'PRAGMA stage.journal_mode=TRUNCATE; PRAGMA stage.synchronous=OFF;'  # kill-safe; a power cut may spoil it
+_STAGE = '''
+CREATE TABLE IF NOT EXISTS stage.st_progress(src INTEGER PRIMARY KEY, path TEXT UNIQUE, tbl TEXT, size INTEGER, mtime_ns INTEGER,
+  lines_done INTEGER, rows INTEGER, rejected INTEGER, done INTEGER, fresh INTEGER);
+CREATE TABLE IF NOT EXISTS stage.st_train(line, key_id, word, countrycode, recognized, timestamp, drawing, raw, computed, src);
+CREATE TABLE IF NOT EXISTS stage.st_test(line, key_id, word, countrycode, drawing, raw, computed, src);
+CREATE TABLE IF NOT EXISTS stage.st_rejects(file, line, key_id, reason);
+CREATE TABLE IF NOT EXISTS stage.st_words(word TEXT PRIMARY KEY);
+'''
 
+def _attach_stage(con, stage:Path):
+    "Set `con` up for a run: a large page cache, the rollback journal, and the stage file attached as `stage` with its tables"
+    con.execute('PRAGMA cache_size=-262144'); con.execute('PRAGMA journal_mode=DELETE')
+    con.execute('ATTACH ? AS stage', (str(stage),)); con.executescript(_STAGE_PRAGMAS + _STAGE)
+    if 'line' not in {r[1] for r in con.execute("PRAGMA stage.table_info('st_train')")}:
+        raise IngestError(f'{stage}: left by an older doodle-ingest; delete it and run again')
+
+# %% ../nbs/03_ingest.ipynb #077d3f0b
 def _fields(kid, word, cc, rec, ts, test:bool, known:set)->tuple:
     "Validated (key_id, word, countrycode, recognized, timestamp) of a row, or `ValueError` with the reason"
     k = parse_key_id(kid)
@@ -112,6 +126,11 @@ def _encode(src:Source, drawings:list)->list:
     return out
 
 # %% ../nbs/03_ingest.ipynb #69b45d66
+def _key_or_none(kid)->int|None:
+    "`kid` as `parse_key_id` reads it, or None (for the key_id column of a reject)"
+    try: return parse_key_id(kid)
+    except KeyIdError: return None
+
 def _stage(con, src:Source, sid:int, batch:tuple, known:set, testkeys:set)->tuple:
     "Check a batch (plain columns, records), append it to the stage in the open transaction; returns (rows staged, rejects)"
     plain, recs = batch
@@ -194,16 +213,6 @@ def _merge(con, pause:float=0.)->tuple:
     return n, nc
 
 # %% ../nbs/03_ingest.ipynb #feadf013
-_STAGE_PRAGMAS = 'PRAGMA stage.journal_mode=TRUNCATE; PRAGMA stage.synchronous=OFF;'  # kill-safe; a power cut may spoil it
-_STAGE = '''
-CREATE TABLE IF NOT EXISTS stage.st_progress(src INTEGER PRIMARY KEY, path TEXT UNIQUE, tbl TEXT, size INTEGER, mtime_ns INTEGER,
-  lines_done INTEGER, rows INTEGER, rejected INTEGER, done INTEGER, fresh INTEGER);
-CREATE TABLE IF NOT EXISTS stage.st_train(line, key_id, word, countrycode, recognized, timestamp, drawing, raw, computed, src);
-CREATE TABLE IF NOT EXISTS stage.st_test(line, key_id, word, countrycode, drawing, raw, computed, src);
-CREATE TABLE IF NOT EXISTS stage.st_rejects(file, line, key_id, reason);
-CREATE TABLE IF NOT EXISTS stage.st_words(word TEXT PRIMARY KEY);
-'''
-
 def _plan(con, sources:list)->tuple:
     "(source, stage id, first line) for each source with lines to stage, and the number of sources already done"
     todo, skipped = [], 0
@@ -280,10 +289,7 @@ def ingest(srcs:list,           # files or folders: Kaggle CSVs, Google ndjson (
     con, lock = open_db(db, timeout=timeout), None
     try:
         lock = _lock(stage)
-        con.execute('PRAGMA cache_size=-262144'); con.execute('PRAGMA journal_mode=DELETE')
-        con.execute('ATTACH ? AS stage', (str(stage),)); con.executescript(_STAGE_PRAGMAS + _STAGE)
-        if 'line' not in {r[1] for r in con.execute("PRAGMA stage.table_info('st_train')")}:
-            raise IngestError(f'{stage}: left by an older doodle-ingest; delete it and run again')
+        _attach_stage(con, stage)
         known = {w for w, in con.execute('SELECT word FROM categories')} | {s.word for s in sources if s.word and s.table == 'train'}
         testkeys = {k for k, in con.execute('SELECT key_id FROM test UNION SELECT key_id FROM st_test')}
         todo, st['skipped'] = _plan(con, sources)
@@ -337,14 +343,14 @@ def db_summary(path:str|Path, # drawing database (SQLite file) written by `inges
     "Rows per table, categories, raw coverage, sources and rejects by kind of reason of a drawing database"
     con = open_db(path, readonly=True)
     try:
-        q = lambda sql: con.execute(sql).fetchone()[0]
-        s = dict(path=str(path), categories=q('SELECT count(*) FROM categories'), train=q('SELECT count(*) FROM train'),
-                 train_raw=q('SELECT count(*) FROM train WHERE raw IS NOT NULL'), test=q('SELECT count(*) FROM test'),
-                 test_raw=q('SELECT count(*) FROM test WHERE raw IS NOT NULL'), test_labelled=q('SELECT count(cat) FROM test'),
-                 rejects=q('SELECT count(*) FROM rejects'), sources=q('SELECT count(*) FROM sources'),
-                 sources_done=q('SELECT count(*) FROM sources WHERE done'), unfinished_run=Path(f'{path}-stage').exists())
+        db = sqlite_utils.Database(con)
+        train, test, sources = db['train'], db['test'], db['sources']
+        s = dict(path=str(path), categories=db['categories'].count, train=train.count, train_raw=train.count_where('raw IS NOT NULL'),
+                 test=test.count, test_raw=test.count_where('raw IS NOT NULL'), test_labelled=test.count_where('cat IS NOT NULL'),
+                 rejects=db['rejects'].count, sources=sources.count, sources_done=sources.count_where('done'),
+                 unfinished_run=Path(f'{path}-stage').exists())
         by = {}
-        for r, n in con.execute('SELECT reason, count(*) FROM rejects GROUP BY reason'): k = _reason_kind(r); by[k] = by.get(k, 0) + n
+        for r, n in db.execute('SELECT reason, count(*) FROM rejects GROUP BY reason'): k = _reason_kind(r); by[k] = by.get(k, 0) + n
         s['rejects_by_reason'] = dict(sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
     finally: con.close()
     return s

@@ -238,14 +238,7 @@ def csv_batches(src:Source,  # the source: a Kaggle CSV
             yield (None, [(line + 1, *[None]*6, f'row longer than {MAX_LINE >> 20} MiB')]), line + 1, False
             buf, line = _skip_line(f, buf, n), line + 1
 
-# %% ../nbs/02_ingest_read.ipynb #a7dffa68
-def _lines(f):
-    "(line, ends with a newline) for each line of a binary stream; `None` for a line longer than `MAX_LINE`, skipped unread"
-    while l := f.readline(MAX_LINE):
-        if len(l) < MAX_LINE or l.endswith(b'\n'): yield l, l.endswith(b'\n'); continue
-        while (l := f.readline(MAX_LINE)) and not l.endswith(b'\n'): pass
-        yield None, bool(l)
-
+# %% ../nbs/02_ingest_read.ipynb #e63bb4b1
 def _ndjson_record(src, line, l)->tuple:
     "The record of ndjson line number `line`, text `l`"
     if l is None: return (line, *[None]*6, f'line longer than {MAX_LINE >> 20} MiB')
@@ -255,6 +248,14 @@ def _ndjson_record(src, line, l)->tuple:
     if miss := [k for k in ('key_id', 'word', 'drawing') if k not in o]: return (line, o.get('key_id'), *[None]*5, f'missing field: {miss[0]!r}')
     return (line, o['key_id'], o['word'], o.get('countrycode'), o.get('recognized'), o.get('timestamp'),
             o['drawing'] if src.raw else orjson.dumps(o['drawing']), None)
+
+# %% ../nbs/02_ingest_read.ipynb #a7dffa68
+def _lines(f):
+    "(line, ends with a newline) for each line of a binary stream; `None` for a line longer than `MAX_LINE`, skipped unread"
+    while l := f.readline(MAX_LINE):
+        if len(l) < MAX_LINE or l.endswith(b'\n'): yield l, l.endswith(b'\n'); continue
+        while (l := f.readline(MAX_LINE)) and not l.endswith(b'\n'): pass
+        yield None, bool(l)
 
 def ndjson_batches(src:Source,  # the source: Google ndjson
                    f:SourceStream, # its content

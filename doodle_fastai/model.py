@@ -32,11 +32,9 @@ def doodle_resnet(n_classes:int,          # number of categories (from the `cate
     assert isinstance(m.avgpool, nn.AdaptiveAvgPool2d)
     return m
 
-# %% ../nbs/06_model.ipynb #b8d1f2a4
+# %% ../nbs/06_model.ipynb #d9a98209
 SEQ_MAX_LEN = 128  # default cap on points per drawing (see `seq`)
 
-
-# %% ../nbs/06_model.ipynb #d9a98209
 class StrokeSeqNet(nn.Module):
     "Conv1d stack → BiLSTM over the packed sequence → mean over valid steps → linear"
     def __init__(self, n_classes:int,            # number of categories
@@ -79,6 +77,7 @@ def top3(preds:torch.Tensor|np.ndarray, # scores (N, C): logits or probabilities
     preds = torch.as_tensor(preds)
     return preds.topk(min(3, preds.shape[-1]), dim=-1).indices
 
+# %% ../nbs/06_model.ipynb #9b7803cd
 def map3(preds:torch.Tensor|np.ndarray, # scores (N, C): logits or probabilities
          targs:torch.Tensor|np.ndarray, # true class ids (N,)
         )->torch.Tensor:                # scalar mean average precision at 3
@@ -107,12 +106,12 @@ def meta_digest(meta:dict, # the contents of a `model.json`
     body = {k: v for k,v in meta.items() if k != 'digest'}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(',', ':'), allow_nan=False).encode()).hexdigest()
 
+# %% ../nbs/06_model.ipynb #eed94906
+def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
+
 # %% ../nbs/06_model.ipynb #4b7d0c04
 RENDER_KW = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
                  time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
-
-def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
-def _plain(v): return v.tolist() if isinstance(v, (np.ndarray, np.generic)) else v   # numpy values as JSON types
 
 SEQ_KW = dict(in_ch='3 or 4', convs='a list of positive integers', kernels='a list of odd positive integers',
               strides='a list of positive integers', hidden='a positive integer', layers='a positive integer',
@@ -164,6 +163,9 @@ def _input_meta(model:nn.Module)->dict:
     cfg = getattr(model, 'seq_config', None)
     return dict(input='image') if cfg is None else dict(input='sequence', in_ch=cfg['in_ch'], seq=dict(cfg))
 
+# %% ../nbs/06_model.ipynb #c6b1e627
+def _plain(v): return v.tolist() if isinstance(v, (np.ndarray, np.generic)) else v   # numpy values as JSON types
+
 def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.StrokeSeqNet`
                  path:str|Path,         # directory to write `model.safetensors` + `model.json` into
                  categories:list,       # category words in class-id order
@@ -184,17 +186,18 @@ def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.
     (path/'model.json').write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/06_model.ipynb #4b7d0c07
-def _refuse_pickle(p:Path):
-    head = p.read_bytes()[:4] if p.is_file() else b''
-    if head[:1] == b'\x80' or head[:2] == b'PK' or p.suffix in ('.pkl', '.pth', '.pt'):
-        raise ModelFileError(f'{p}: refusing to load a pickle/torch.save file; export with `export_model` (safetensors + JSON)')
-
+# %% ../nbs/06_model.ipynb #1dd5fa0b
 def _build(meta:dict)->nn.Module:
     "The untrained network `meta` describes: a ResNet for images, a `seq.StrokeSeqNet` for sequences"
     if meta.get('input') == 'sequence':
         return StrokeSeqNet(meta['n_classes'], **meta['seq'])
     return doodle_resnet(meta['n_classes'], meta['arch'], meta['in_ch'])
+
+# %% ../nbs/06_model.ipynb #4b7d0c07
+def _refuse_pickle(p:Path):
+    head = p.read_bytes()[:4] if p.is_file() else b''
+    if head[:1] == b'\x80' or head[:2] == b'PK' or p.suffix in ('.pkl', '.pth', '.pt'):
+        raise ModelFileError(f'{p}: refusing to load a pickle/torch.save file; export with `export_model` (safetensors + JSON)')
 
 def load_model(path:str|Path, # directory written by `export_model` (or its model.json)
                device='cpu',  # device to put the model on

@@ -21,10 +21,10 @@ _ = csv.field_size_limit(1 << 30)  # a drawing cell can exceed the default 128 K
 # %% auto #0
 __all__ = ['csv_rows', 'atomic_write', 'check_out', 'cli_errors', 'Preds', 'is_probs_file', 'check_weights', 'ensemble',
            'balance_weights', 'rebalance', 'top3_labels', 'write_submission', 'read_key_words', 'ranks_to_scores',
-           'map3_ranks', 'score_table', 'evaluate_submission', 'evaluate_preds', 'blend_weight', 'main_evaluate',
-           'main_ensemble', 'ScriptRunner']
+           'map3_ranks', 'score_table', 'evaluate_submission', 'evaluate_preds', 'blend_weight', 'main_ensemble',
+           'main_evaluate', 'ScriptRunner']
 
-# %% ../nbs/07_postprocess.ipynb #5d1e0a02
+# %% ../nbs/07_postprocess.ipynb #5d1e0a03
 def _bad_utf8(fields:list)->tuple|None:
     "(field index, byte) of the first byte that was not UTF-8 (decoded with `surrogateescape`), else None"
     for i, s in enumerate(fields):
@@ -32,7 +32,6 @@ def _bad_utf8(fields:list)->tuple|None:
         except UnicodeEncodeError as e: return i, ord(s[e.start]) - 0xDC00
     return None
 
-# %% ../nbs/07_postprocess.ipynb #5d1e0a03
 def csv_rows(path,          # CSV file: UTF-8, with or without a byte-order mark
              columns:list,  # names of the columns to return; the header must have them all
             ):              # yields (first line, last line, values (None where a field is missing), reason or None)
@@ -168,6 +167,7 @@ def reorder(self:Preds, categories:list, # category names in the wanted order (s
         raise ValueError(f'categories differ: missing {sorted(set(want)-set(idx))[:5]}, extra {sorted(set(idx)-set(want))[:5]}')
     return Preds(self.probs[:, [idx[c] for c in want]], self.key_ids, categories, self.bad)
 
+# %% ../nbs/07_postprocess.ipynb #4dedfe7f
 @patch
 def align(self:Preds, key_ids, # key_ids in the wanted row order
          )->Preds:
@@ -232,6 +232,7 @@ def balance_weights(probs:np.ndarray,          # probabilities (N, C)
             if err < best_err: best_err, best_w, since = err, w.copy(), 0
     return best_w
 
+# %% ../nbs/07_postprocess.ipynb #f901ecb8
 def rebalance(probs:np.ndarray, # probabilities (N, C)
               prior=None,       # expected class frequencies (uniform when None)
               **kwargs,         # passed to `balance_weights`
@@ -292,6 +293,7 @@ def ranks_to_scores(ranks:np.ndarray,  # (N, k) predicted class ids, best first;
     s[np.arange(N)[:, None], cols] = k - np.arange(k)
     return s
 
+# %% ../nbs/07_postprocess.ipynb #7e80d7b3
 def map3_ranks(ranks:np.ndarray, # (N, <=3) predicted class ids, best first; -1 for none/unknown
                targs:np.ndarray, # (N,) true class ids
               )->float:
@@ -372,30 +374,6 @@ def blend_weight(preds:list,   # two `Preds` or `.npz` paths: the two models' pr
     return dict(weight=round(float(ws[best]), 6), valid_map3=float(scores[best]), valid_map3_first=float(scores[-1]),
                 valid_map3_second=float(scores[0]), valid_n=len(ps[0]), grid=grid)
 
-# %% ../nbs/07_postprocess.ipynb #ac66be20
-@call_parse
-def main_evaluate(pred:Annotated[str, {'required': True}]=None, # submission CSV (key_id,word) or probability file from doodle-predict
-                  labels:Annotated[str, {'required': True}]=None, # labels CSV (key_id,word)
-                  rebalance:bool=False,  # rebalance a probability file to a balanced test set first
-                  worst:int=10,          # show this many worst categories
-                  per_category:str=None, # write the per-category table to this CSV
-                 ):
-    "Console script `doodle-evaluate`: MAP@3, accuracy and per-category recall of a submission or probability file"
-    with cli_errors(main_evaluate):
-        if pred is None or labels is None: raise ValueError('--pred and --labels are required')
-        if worst < 0: raise ValueError(f'--worst must be >= 0, got {worst}')
-        if per_category is not None:
-            check_out(per_category, '--per-category')
-            if Path(per_category).resolve() in (Path(pred).resolve(), Path(labels).resolve()): raise ValueError(f'--per-category {per_category} is an input; it would be overwritten')
-        if not Path(pred).is_file(): raise ValueError(f'--pred {pred}: no such file')
-        if is_probs_file(pred): summ, per = evaluate_preds(pred, labels, rebalance)
-        elif rebalance: raise ValueError(f'--rebalance needs a probability file; {pred} is not one')
-        else: summ, per = evaluate_submission(pred, labels)
-        if per_category is not None: atomic_write(per_category, lambda f: f.write(per.to_csv(index=False).encode()))
-    print(' '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}' for k,v in summ.items()))
-    if worst: print(per.sort_values(['map3', 'word']).head(worst).to_string(index=False, float_format='%.3f'))
-    return summ
-
 # %% ../nbs/07_postprocess.ipynb #5d1e0a26
 def _valid_weights(probs, weights, valid, valid_labels, out)->tuple:
     "(weights, record) for `doodle-ensemble --valid`: checked, chosen by `blend_weight` on the validation files only"
@@ -441,6 +419,30 @@ def main_ensemble(*probs:str,          # probability files written by doodle-pre
     if valid is not None: print(f"blend weights {rec['weights']} chosen on {rec['valid_n']} validation drawings "
                                 f"(validation MAP@3 {rec['valid_map3']:.4f} vs {rec['valid_map3_first']:.4f} / {rec['valid_map3_second']:.4f} alone), recorded in {Path(out).with_suffix('.json')}")
     print(f'{len(e)} rows written to {out}')
+
+# %% ../nbs/07_postprocess.ipynb #ac66be20
+@call_parse
+def main_evaluate(pred:Annotated[str, {'required': True}]=None, # submission CSV (key_id,word) or probability file from doodle-predict
+                  labels:Annotated[str, {'required': True}]=None, # labels CSV (key_id,word)
+                  rebalance:bool=False,  # rebalance a probability file to a balanced test set first
+                  worst:int=10,          # show this many worst categories
+                  per_category:str=None, # write the per-category table to this CSV
+                 ):
+    "Console script `doodle-evaluate`: MAP@3, accuracy and per-category recall of a submission or probability file"
+    with cli_errors(main_evaluate):
+        if pred is None or labels is None: raise ValueError('--pred and --labels are required')
+        if worst < 0: raise ValueError(f'--worst must be >= 0, got {worst}')
+        if per_category is not None:
+            check_out(per_category, '--per-category')
+            if Path(per_category).resolve() in (Path(pred).resolve(), Path(labels).resolve()): raise ValueError(f'--per-category {per_category} is an input; it would be overwritten')
+        if not Path(pred).is_file(): raise ValueError(f'--pred {pred}: no such file')
+        if is_probs_file(pred): summ, per = evaluate_preds(pred, labels, rebalance)
+        elif rebalance: raise ValueError(f'--rebalance needs a probability file; {pred} is not one')
+        else: summ, per = evaluate_submission(pred, labels)
+        if per_category is not None: atomic_write(per_category, lambda f: f.write(per.to_csv(index=False).encode()))
+    print(' '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}' for k,v in summ.items()))
+    if worst: print(per.sort_values(['map3', 'word']).head(worst).to_string(index=False, float_format='%.3f'))
+    return summ
 
 # %% ../nbs/07_postprocess.ipynb #5d1e0a28
 _ZYGOTE = r'''

@@ -44,6 +44,7 @@ def _csv_rows(path):
         seen[key] = line
         yield line, key, (text if why is None else None), why
 
+# %% ../nbs/09_predict.ipynb #18d2a034
 def _csv_batches(path, bs):
     rows = _csv_rows(path)
     while batch := list(itertools.islice(rows, bs)):
@@ -241,14 +242,13 @@ def predict_test(pred:Predictor, # loaded model
     return dict(key_ids=np.array(keys, np.int64), probs=fill(ps), flipped=fill(pfs) if flip else None, bad=bad,
                 rejects=pd.DataFrame(rejects, columns=['line', 'key_id', 'reason']).astype({'key_id': 'Int64'}))
 
-# %% ../nbs/09_predict.ipynb #c8bdc8b4
+# %% ../nbs/09_predict.ipynb #6a0c0013
 def _report_rejects(rej, out, log):
     atomic_write(out, lambda f: f.write(rej.to_csv(index=False).encode()))
     for r in rej.head(10).itertuples(): print(f'bad row: line {r.line}, key_id {r.key_id}: {r.reason}', file=sys.stderr)
     if len(rej) > 10: print(f'... and {len(rej)-10} more bad rows', file=sys.stderr)
     if len(rej): log(f'{len(rej)} bad rows (given the fallback prediction when they have a key_id) listed in {out}')
 
-# %% ../nbs/09_predict.ipynb #6a0c0013
 def predict_file(model,            # model directory from `export_model`
                  test,             # test CSV (`key_id,countrycode,drawing`) or database with a `test` table
                  out='submission.csv', # submission CSV to write

@@ -102,6 +102,7 @@ def seq_inputs(blobs:list,               # `encode_drawing` blobs
     m = (np.arange(max_len)[None] < n[:, None]).astype(np.float32)
     return np.concatenate([x, m[..., None]], -1)
 
+# %% ../nbs/08_seq.ipynb #17ba7307
 def seq_flip(x:torch.Tensor, # (B, L, C+1) from `seq_inputs`
             )->torch.Tensor: # the horizontally mirrored drawings
     "Mirror image of `seq_inputs` batches: negated dx, start point x -> 1 - x"
