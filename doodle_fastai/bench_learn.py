@@ -99,7 +99,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                 lr_seq:float=3e-3,          # sequence model learning rate
                 threads:int=1,              # torch threads
                 seed:int=0,                 # split and training seed
-                out:str=None,               # JSON file for the results (rewritten after each size)
+                out:str=None,               # JSON file for the results (rewritten after each size); probabilities go beside it
                )->dict:                     # settings and one row per training-set size
     "Learning curves on held-out drawings: CNN, sequence model, their blend and the logistic baseline vs drawings per category"
     from doodle_fastai.ingest import ingest
@@ -120,6 +120,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
         res['settings'].update(n_heldout=len(ho), n_valid_total=len(va), pool_per_cat=np.bincount(labels[pool >= 0]).tolist())
         yh, yv = labels[ho], labels[va]
         vlab = pd.DataFrame({'key_id': keys[va], 'word': [vocab[i] for i in yv]})
+        probs = dict(vocab=np.array(vocab), heldout_keys=keys[ho], heldout_labels=yh, valid_keys=keys[va], valid_labels=yv)
         for n in ns.split(','):
             tr = np.flatnonzero(pool >= 0) if n == 'all' else np.flatnonzero((pool >= 0) & (pool < int(n)))
             row = dict(n=n, per_cat=int(np.bincount(labels[tr]).min()), n_train=len(tr)); t0 = time.time()
@@ -129,6 +130,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                 row.update({f'{kind}_{k}': v for k, v in _scores(r['probs'][0], yh).items()},
                            **{f'{kind}_{k}': r[k] for k in ('epochs', 'fit_s', 'fit_cpu_s', 'train_draw_s', 'train_draw_cpu_s')})
                 pv[kind] = [Preds(p, keys[i], vocab) for p, i in zip(r['probs'], (ho, va))]
+                probs.update({f'{n}_{kind}_heldout': r['probs'][0], f'{n}_{kind}_valid': r['probs'][1]})
             bw = blend_weight([pv['cnn'][1], pv['seq'][1]], vlab)
             row['blend_weight_cnn'] = bw['weight']
             row.update({f'blend_{k}': v for k, v in _scores(ensemble([pv['cnn'][0], pv['seq'][0]], [bw['weight'], 1 - bw['weight']]).probs, yh).items()})
@@ -140,7 +142,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
             row['seq_over_cnn_cpu'] = row['seq_train_draw_cpu_s']/row['cnn_train_draw_cpu_s']
             row['run_s'] = time.time() - t0
             res['runs'].append(row); res['total_s'] = time.time() - t00
-            if out: Path(out).write_text(json.dumps(res, indent=1))
+            if out: Path(out).write_text(json.dumps(res, indent=1)); np.savez_compressed(Path(out).with_suffix('.probs.npz'), **probs)
             print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
     return res
 

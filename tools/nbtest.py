@@ -3,7 +3,7 @@
 `notebooks: N passed, M failed` that CI and people can read at a glance.
 
     python tools/nbtest.py [--flags "slow cuda"] [--n-workers 2] [--only 04_render,14_docs]"""
-import sys, time
+import os, sys, time
 from fastcore.parallel import parallel
 from fastcore.script import call_parse
 from nbdev.config import get_config
@@ -15,6 +15,9 @@ def main(flags:str='',    # test flags to run too, space-separated (`slow`, `cud
          only:str='',     # comma-separated notebook names (without `.ipynb`) to test instead of all
         ):
     "Test every notebook of `nbs/` with nbdev's runner; exit 1 if any failed"
+    # one OpenMP/torch thread per core and notebook: two notebooks on 2 cores with 2 threads each oversubscribe the cores,
+    # and OpenMP's spinning threads then slow small-batch training (the LSTM tests) by 10-50x
+    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1)//max(1, n_workers))))
     cfg = get_config(); nbs = cfg.path('nbs_path')
     files = sorted(nbs.glob('[0-9]*.ipynb')) + [nbs/'index.ipynb']
     if only:
