@@ -92,24 +92,25 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                 n_valid:int=100,            # validation drawings per category (blend weight only)
                 size:int=64,                # CNN image size
                 bs:int=64,                  # batch size
-                epochs:int=1,               # epochs of every CNN run (at least)
-                seq_epochs:int=None,        # epochs of every sequence-model run (at least; default: `epochs`)
-                min_seen:int=3000,          # drawings seen at least per run
+                epochs:int=4,               # epochs of every CNN run (at least)
+                seq_epochs:int=15,          # epochs of every sequence-model run (at least; None: `epochs`)
+                min_seen:int=10000,         # drawings seen at least per run
                 lr_cnn:float=1e-3,          # CNN learning rate (doodle-train's default)
                 lr_seq:float=3e-3,          # sequence model learning rate
-                threads:int=1,              # torch threads
+                threads:int=None,           # torch threads (None: torch's default, one per core)
                 seed:int=0,                 # split and training seed
                 out:str=None,               # JSON file for the results (rewritten after each size); probabilities go beside it
                )->dict:                     # settings and one row per training-set size
     "Learning curves on held-out drawings: CNN, sequence model, their blend and the logistic baseline vs drawings per category"
     from doodle_fastai.ingest import ingest
     from doodle_fastai.train import baseline_logreg
-    torch.set_num_threads(threads); t00 = time.time()
+    if threads: torch.set_num_threads(threads)
+    t00 = time.time()
     src, words = Path(src or sample_dir().parent/'quickdraw-more'), [w for w in words.split(',') if w]
     missing = [w for w in words if not (src/f'{w}.ndjson.gz').is_file()]
     if missing: raise FileNotFoundError(f'{src}: no {missing[0]}.ndjson.gz')
     res = dict(settings=dict(words=words, heldout=heldout, n_valid=n_valid, size=size, bs=bs, epochs=epochs, seq_epochs=seq_epochs or epochs, min_seen=min_seen,
-                             lr_cnn=lr_cnn, lr_seq=lr_seq, threads=threads, seed=seed, cpus=os.cpu_count()), runs=[])
+                             lr_cnn=lr_cnn, lr_seq=lr_seq, threads=torch.get_num_threads(), seed=seed, cpus=os.cpu_count()), runs=[])
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp)/'more.db'
         ingest([src/f'{w}.ndjson.gz' for w in words], db, progress=False, quiet=True)
