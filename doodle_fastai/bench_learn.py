@@ -82,9 +82,18 @@ def learn_run(kind:str,          # 'cnn' (ResNet-18 at `size` px) or 'seq' (`Str
     seen = ep*(len(tr)//bs)*bs
     return dict(epochs=ep, fit_s=fit_s, fit_cpu_s=fit_cpu_s, train_draw_s=seen/fit_s, train_draw_cpu_s=seen/fit_cpu_s, probs=probs)
 
-# %% ../nbs/12c_bench_learn.ipynb #36706f72
+# %% ../nbs/12c_bench_learn.ipynb #fdb50f0a
 def _scores(probs, y): return dict(map3=float(map3(probs, y)), top1_err=float((probs.argmax(1) != y).mean()))
 
+def _baseline(reader, keys, labels, vocab, tr, ho, size, bs)->dict:
+    "`train.baseline_logreg` fitted on `tr`, scored on `ho`"
+    from doodle_fastai.train import baseline_logreg
+    rk = {'lw': 3, 'border': 2}
+    dl = lambda i, s: DoodleDL(DoodleDataset(reader, keys[i], labels[i], vocab, size, rk, None, s), bs=bs, num_workers=0, device='cpu')
+    b = baseline_logreg(DataLoaders(dl(tr, 0), dl(ho, 1), device='cpu'))
+    return dict(base_map3=b['baseline_map3'], base_top1_err=1 - b['baseline_accuracy'], base_s=b['baseline_s'])
+
+# %% ../nbs/12c_bench_learn.ipynb #36706f72
 def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (default: `data/quickdraw-more`)
                 words:str=','.join(LARGE5), # comma-separated categories
                 ns:str='all,1000,300,100',  # drawings per category of each run (`all`: the whole training pool)
@@ -103,7 +112,6 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                )->dict:                     # settings and one row per training-set size
     "Learning curves on held-out drawings: CNN, sequence model, their blend and the logistic baseline vs drawings per category"
     from doodle_fastai.ingest import ingest
-    from doodle_fastai.train import baseline_logreg
     if threads: torch.set_num_threads(threads)
     t00 = time.time()
     src, words = Path(src or sample_dir().parent/'quickdraw-more'), [w for w in words.split(',') if w]
@@ -135,10 +143,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
             bw = blend_weight([pv['cnn'][1], pv['seq'][1]], vlab)
             row['blend_weight_cnn'] = bw['weight']
             row.update({f'blend_{k}': v for k, v in _scores(ensemble([pv['cnn'][0], pv['seq'][0]], [bw['weight'], 1 - bw['weight']]).probs, yh).items()})
-            rk = {'lw': 3, 'border': 2}
-            dl = lambda i, s: DoodleDL(DoodleDataset(reader, keys[i], labels[i], vocab, size, rk, None, s), bs=bs, num_workers=0, device='cpu')
-            b = baseline_logreg(DataLoaders(dl(tr, 0), dl(ho, 1), device='cpu'))
-            row.update(base_map3=b['baseline_map3'], base_top1_err=1 - b['baseline_accuracy'], base_s=b['baseline_s'])
+            row.update(_baseline(reader, keys, labels, vocab, tr, ho, size, bs))
             row['seq_over_cnn_draw_s'] = row['seq_train_draw_s']/row['cnn_train_draw_s']
             row['seq_over_cnn_cpu'] = row['seq_train_draw_cpu_s']/row['cnn_train_draw_cpu_s']
             row['run_s'] = time.time() - t0
