@@ -19,7 +19,8 @@ from .seq import SeqDataset, seq_learner
 from .postprocess import Preds, ensemble, blend_weight
 
 # %% auto #0
-__all__ = ['LARGE5', 'learn_split', 'SkipValidation', 'learn_run', 'bench_learn', 'learn_table', 'plot_learn', 'train_speed']
+__all__ = ['LARGE5', 'learn_split', 'SkipValidation', 'learn_run', 'bench_learn', 'learn_table', 'plot_learn', 'blend_study',
+           'train_speed']
 
 # %% ../nbs/12c_bench_learn.ipynb #f3326d8d
 LARGE5 = ('apple', 'candle', 'eyeglasses', 'fork', 'star')
@@ -174,6 +175,34 @@ def plot_learn(res:dict, # result of `bench_learn`
     ax.set_xscale('log'); ax.set_xlabel('training drawings per category'); ax.set_ylabel('held-out MAP@3')
     ax.set_title(f'{len(res["settings"]["words"])} categories, {res["settings"]["n_heldout"]} held-out drawings'); ax.legend(); ax.grid(alpha=.3)
     return ax
+
+# %% ../nbs/12c_bench_learn.ipynb #58aa62bf
+def blend_study(probs:str,      # `<out>.probs.npz` written by `bench_learn`
+                n:str='all',    # which training-set size (`ns` entry) to study
+                grid:int=21,    # weights tried for the CNN: 0, 1/(grid-1), ..., 1
+               )->pd.DataFrame: # one row per (rule, criterion); `.attrs['errors']`: held-out errors shared or not
+    "Held-out top-1 error of CNN + sequence blends: linear or geometric, weight chosen by validation MAP@3, log loss or (bound) held-out error"
+    z = np.load(probs); yh, yv = z['heldout_labels'], z['valid_labels']
+    P = {(m, s): z[f'{n}_{m}_{s}'].astype(np.float64) for m in ('cnn', 'seq') for s in ('heldout', 'valid')}
+    err = lambda p, y: float((p.argmax(1) != y).mean())
+    nll = lambda p, y: float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)).mean())
+    def blend(rule, w, s):
+        a, b = P['cnn', s], P['seq', s]
+        if rule == 'linear': return w*a + (1-w)*b
+        l = w*np.log(np.clip(a, 1e-12, 1)) + (1-w)*np.log(np.clip(b, 1e-12, 1)); e = np.exp(l - l.max(1, keepdims=True))
+        return e/e.sum(1, keepdims=True)
+    single = min(err(P['cnn', 'heldout'], yh), err(P['seq', 'heldout'], yh)); rows = []
+    for rule in ('linear', 'geometric'):
+        cand = [dict(w=w, vmap=float(map3(blend(rule, w, 'valid'), yv)), vnll=nll(blend(rule, w, 'valid'), yv), herr=err(blend(rule, w, 'heldout'), yh),
+                     hmap=float(map3(blend(rule, w, 'heldout'), yh))) for w in np.round(np.linspace(0, 1, grid), 6)]
+        for crit, key in (('valid MAP@3', lambda c: (round(c['vmap'], 9), -abs(c['w'] - .5))), ('valid log loss', lambda c: -c['vnll']),
+                          ('held-out error (bound)', lambda c: -c['herr'])):
+            c = max(cand, key=key)
+            rows.append(dict(rule=rule, chosen_by=crit, w_cnn=c['w'], heldout_top1_err=c['herr'], vs_best_single=c['herr']/single, heldout_map3=c['hmap']))
+    df = pd.DataFrame(rows)
+    wc, ws = P['cnn', 'heldout'].argmax(1) != yh, P['seq', 'heldout'].argmax(1) != yh
+    df.attrs['errors'] = dict(n=len(yh), both=int((wc & ws).sum()), cnn_only=int((wc & ~ws).sum()), seq_only=int((~wc & ws).sum()))
+    return df
 
 # %% ../nbs/12c_bench_learn.ipynb #26c3f0d8
 def train_speed(db:str=None,       # drawing database (default: the shipped sample, ingested into a temporary folder)
