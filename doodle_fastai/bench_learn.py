@@ -41,10 +41,11 @@ def learn_split(keys:np.ndarray,  # int64 key_ids
     return np.flatnonzero(rank < heldout), np.flatnonzero((rank >= heldout) & (rank < heldout + n_valid)), pool
 
 # %% ../nbs/12c_bench_learn.ipynb #c9753214
+_RK = {'lw': 3, 'border': 2}   # render settings of every run (CNN images and the baseline's)
+
 def _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, item_tfm):
     "DataLoaders (train `tr`, valid `ev`) of either kind over `reader`"
-    rk = {'lw': 3, 'border': 2}
-    mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, size, rk, tfm, split)
+    mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, size, _RK, tfm, split)
     wrap = (lambda d: d) if kind == 'cnn' else (lambda d: SeqDataset(d))
     kw = dict(num_workers=0, device='cpu', after_batch=[ToModelInput()] if kind == 'cnn' else None)
     return DataLoaders(DoodleDL(wrap(mk(tr, item_tfm, 0)), bs=bs, shuffle=True, drop_last=True, **kw),
@@ -89,8 +90,7 @@ def _scores(probs, y): return dict(map3=float(map3(probs, y)), top1_err=float((p
 def _baseline(reader, keys, labels, vocab, tr, ho, size, bs)->dict:
     "`train.baseline_logreg` fitted on `tr`, scored on `ho`"
     from doodle_fastai.train import baseline_logreg
-    rk = {'lw': 3, 'border': 2}
-    dl = lambda i, s: DoodleDL(DoodleDataset(reader, keys[i], labels[i], vocab, size, rk, None, s), bs=bs, num_workers=0, device='cpu')
+    dl = lambda i, s: DoodleDL(DoodleDataset(reader, keys[i], labels[i], vocab, size, _RK, None, s), bs=bs, num_workers=0, device='cpu')
     b = baseline_logreg(DataLoaders(dl(tr, 0), dl(ho, 1), device='cpu'))
     return dict(base_map3=b['baseline_map3'], base_top1_err=1 - b['baseline_accuracy'], base_s=b['baseline_s'])
 
@@ -184,17 +184,18 @@ def blend_study(probs:str,      # `<out>.probs.npz` written by `bench_learn`
     "Held-out top-1 error of CNN + sequence blends: linear or geometric, weight chosen by validation MAP@3, log loss or (bound) held-out error"
     z = np.load(probs); yh, yv = z['heldout_labels'], z['valid_labels']
     P = {(m, s): z[f'{n}_{m}_{s}'].astype(np.float64) for m in ('cnn', 'seq') for s in ('heldout', 'valid')}
-    err = lambda p, y: float((p.argmax(1) != y).mean())
     nll = lambda p, y: float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)).mean())
     def blend(rule, w, s):
         a, b = P['cnn', s], P['seq', s]
         if rule == 'linear': return w*a + (1-w)*b
         l = w*np.log(np.clip(a, 1e-12, 1)) + (1-w)*np.log(np.clip(b, 1e-12, 1)); e = np.exp(l - l.max(1, keepdims=True))
         return e/e.sum(1, keepdims=True)
-    single = min(err(P['cnn', 'heldout'], yh), err(P['seq', 'heldout'], yh)); rows = []
+    single = min(_scores(P[m, 'heldout'], yh)['top1_err'] for m in ('cnn', 'seq')); rows = []
     for rule in ('linear', 'geometric'):
-        cand = [dict(w=w, vmap=float(map3(blend(rule, w, 'valid'), yv)), vnll=nll(blend(rule, w, 'valid'), yv), herr=err(blend(rule, w, 'heldout'), yh),
-                     hmap=float(map3(blend(rule, w, 'heldout'), yh))) for w in np.round(np.linspace(0, 1, grid), 6)]
+        cand = []
+        for w in np.round(np.linspace(0, 1, grid), 6):   # each blend made once per split
+            v, h = blend(rule, w, 'valid'), _scores(blend(rule, w, 'heldout'), yh)
+            cand.append(dict(w=w, vmap=float(map3(v, yv)), vnll=nll(v, yv), herr=h['top1_err'], hmap=h['map3']))
         for crit, key in (('valid MAP@3', lambda c: (round(c['vmap'], 9), -abs(c['w'] - .5))), ('valid log loss', lambda c: -c['vnll']),
                           ('held-out error (bound)', lambda c: -c['herr'])):
             c = max(cand, key=key)
