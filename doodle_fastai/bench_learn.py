@@ -43,13 +43,20 @@ def learn_split(keys:np.ndarray,  # int64 key_ids
 # %% ../nbs/12c_bench_learn.ipynb #c9753214
 _RK = {'lw': 3, 'border': 2}   # render settings of every run (CNN images and the baseline's)
 
-def _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, item_tfm):
+def _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, item_tfm, pos=True):
     "DataLoaders (train `tr`, valid `ev`) of either kind over `reader`"
     mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, size, _RK, tfm, split)
-    wrap = (lambda d: d) if kind == 'cnn' else (lambda d: SeqDataset(d))
+    wrap = (lambda d: d) if kind == 'cnn' else (lambda d: SeqDataset(d, pos=pos))
     kw = dict(num_workers=0, device='cpu', after_batch=[ToModelInput()] if kind == 'cnn' else None)
     return DataLoaders(DoodleDL(wrap(mk(tr, item_tfm, 0)), bs=bs, shuffle=True, drop_last=True, **kw),
                        *[DoodleDL(wrap(mk(i, None, 1)), bs=2*bs, **kw) for i in ev], device='cpu')
+
+# %% ../nbs/12c_bench_learn.ipynb #b7e2d915
+def _recognized(reader:DBReader, keys:np.ndarray)->np.ndarray:
+    "Boolean mask: whether each drawing of `keys` is not flagged unrecognized (NULL, i.e. unknown, counts as recognized)"
+    rec = dict(reader.query('SELECT key_id, recognized FROM train'))
+    return np.array([rec[int(k)] != 0 for k in keys])
+
 
 # %% ../nbs/12c_bench_learn.ipynb #385a1779
 class SkipValidation(Callback):
@@ -70,11 +77,12 @@ def learn_run(kind:str,          # 'cnn' (ResNet-18 at `size` px) or 'seq' (`Str
               min_seen:int=5000, # drawings seen at least (more epochs on small training sets)
               lr:float=1e-3,     # max learning rate of the one cycle
               seed:int=0,        # random seed
+              pos:bool=True,     # sequence model: with the position channels (`seq.drawing_seq`)
              )->dict:            # epochs, seconds, drawings/s, probabilities of each `ev`
     "Train one model with a fixed one-cycle schedule and predict the evaluation sets"
     from doodle_fastai.train import StrokeAug, doodle_learner
     set_seed(seed, reproducible=True)
-    dls = _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, StrokeAug())
+    dls = _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, StrokeAug(), pos)
     learn = doodle_learner(dls, log=lambda *a: None) if kind == 'cnn' else seq_learner(dls)
     ep = max(epochs, math.ceil(min_seen/len(tr)))
     with learn.no_bar(), learn.no_logging():
@@ -85,7 +93,10 @@ def learn_run(kind:str,          # 'cnn' (ResNet-18 at `size` px) or 'seq' (`Str
     return dict(epochs=ep, fit_s=fit_s, fit_cpu_s=fit_cpu_s, train_draw_s=seen/fit_s, train_draw_cpu_s=seen/fit_cpu_s, probs=probs)
 
 # %% ../nbs/12c_bench_learn.ipynb #fdb50f0a
-def _scores(probs, y): return dict(map3=float(map3(probs, y)), top1_err=float((probs.argmax(1) != y).mean()))
+def _scores(probs, y, rec=None):
+    "MAP@3 and top-1 error of `probs` against `y`; with a `rec` mask, also the top-1 error on those drawings alone"
+    wrong = probs.argmax(1) != y
+    return dict(map3=float(map3(probs, y)), top1_err=float(wrong.mean()), **({} if rec is None else {'top1_err_recognized': float(wrong[rec].mean())}))
 
 def _baseline(reader, keys, labels, vocab, tr, ho, size, bs)->dict:
     "`train.baseline_logreg` fitted on `tr`, scored on `ho`"
@@ -99,7 +110,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                 words:str=','.join(LARGE5), # comma-separated categories
                 ns:str='all,1000,300,100',  # drawings per category of each run (`all`: the whole training pool)
                 heldout:int=500,            # held-out drawings per category
-                n_valid:int=100,            # validation drawings per category (blend weight only)
+                n_valid:int=300,            # validation drawings per category (blend weight only)
                 size:int=64,                # CNN image size
                 bs:int=64,                  # batch size
                 epochs:int=4,               # epochs of every CNN run (at least)
@@ -109,6 +120,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
                 lr_seq:float=3e-3,          # sequence model learning rate
                 threads:int=None,           # torch threads (None: torch's default, one per core)
                 seed:int=0,                 # split and training seed
+                seq_pos:bool=True,          # sequence model with the position channels (`--no-seq-pos`: the tutorial's encoding)
                 out:str=None,               # JSON file for the results (rewritten after each size); probabilities go beside it
                )->dict:                     # settings and one row per training-set size
     "Learning curves on held-out drawings: CNN, sequence model, their blend and the logistic baseline vs drawings per category"
@@ -119,7 +131,7 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
     missing = [w for w in words if not (src/f'{w}.ndjson.gz').is_file()]
     if missing: raise FileNotFoundError(f'{src}: no {missing[0]}.ndjson.gz')
     res = dict(settings=dict(words=words, heldout=heldout, n_valid=n_valid, size=size, bs=bs, epochs=epochs, seq_epochs=seq_epochs or epochs, min_seen=min_seen,
-                             lr_cnn=lr_cnn, lr_seq=lr_seq, threads=torch.get_num_threads(), seed=seed, cpus=os.cpu_count()), runs=[])
+                             lr_cnn=lr_cnn, lr_seq=lr_seq, threads=torch.get_num_threads(), seed=seed, seq_pos=seq_pos, cpus=os.cpu_count()), runs=[])
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp)/'more.db'
         ingest([src/f'{w}.ndjson.gz' for w in words], db, progress=False, quiet=True)
@@ -127,23 +139,23 @@ def bench_learn(src:str=None,              # folder with `<word>.ndjson.gz` (def
         vocab = [w for _, w in reader.query('SELECT id, word FROM categories ORDER BY id')]
         keys, labels = read_keys(reader); labels = labels.astype(np.int64)
         ho, va, pool = learn_split(keys, labels, heldout, n_valid, seed)
-        res['settings'].update(n_heldout=len(ho), n_valid_total=len(va), pool_per_cat=np.bincount(labels[pool >= 0]).tolist())
-        yh, yv = labels[ho], labels[va]
+        yh, yv, rh = labels[ho], labels[va], _recognized(reader, keys[ho])
+        res['settings'].update(n_heldout=len(ho), n_heldout_recognized=int(rh.sum()), n_valid_total=len(va), pool_per_cat=np.bincount(labels[pool >= 0]).tolist())
         vlab = pd.DataFrame({'key_id': keys[va], 'word': [vocab[i] for i in yv]})
-        probs = dict(vocab=np.array(vocab), heldout_keys=keys[ho], heldout_labels=yh, valid_keys=keys[va], valid_labels=yv)
+        probs = dict(vocab=np.array(vocab), heldout_keys=keys[ho], heldout_labels=yh, heldout_recognized=rh, valid_keys=keys[va], valid_labels=yv)
         for n in ns.split(','):
             tr = np.flatnonzero(pool >= 0) if n == 'all' else np.flatnonzero((pool >= 0) & (pool < int(n)))
             row = dict(n=n, per_cat=int(np.bincount(labels[tr]).min()), n_train=len(tr)); t0 = time.time()
             pv = {}
             for kind, lr, ep in (('cnn', lr_cnn, epochs), ('seq', lr_seq, seq_epochs or epochs)):
-                r = learn_run(kind, reader, keys, labels, vocab, tr, [ho, va], size, bs, ep, min_seen, lr, seed)
-                row.update({f'{kind}_{k}': v for k, v in _scores(r['probs'][0], yh).items()},
+                r = learn_run(kind, reader, keys, labels, vocab, tr, [ho, va], size, bs, ep, min_seen, lr, seed, seq_pos)
+                row.update({f'{kind}_{k}': v for k, v in _scores(r['probs'][0], yh, rh).items()},
                            **{f'{kind}_{k}': r[k] for k in ('epochs', 'fit_s', 'fit_cpu_s', 'train_draw_s', 'train_draw_cpu_s')})
                 pv[kind] = [Preds(p, keys[i], vocab) for p, i in zip(r['probs'], (ho, va))]
                 probs.update({f'{n}_{kind}_heldout': r['probs'][0], f'{n}_{kind}_valid': r['probs'][1]})
             bw = blend_weight([pv['cnn'][1], pv['seq'][1]], vlab)
             row['blend_weight_cnn'] = bw['weight']
-            row.update({f'blend_{k}': v for k, v in _scores(ensemble([pv['cnn'][0], pv['seq'][0]], [bw['weight'], 1 - bw['weight']]).probs, yh).items()})
+            row.update({f'blend_{k}': v for k, v in _scores(ensemble([pv['cnn'][0], pv['seq'][0]], [bw['weight'], 1 - bw['weight']]).probs, yh, rh).items()})
             row.update(_baseline(reader, keys, labels, vocab, tr, ho, size, bs))
             row['seq_over_cnn_draw_s'] = row['seq_train_draw_s']/row['cnn_train_draw_s']
             row['seq_over_cnn_cpu'] = row['seq_train_draw_cpu_s']/row['cnn_train_draw_cpu_s']
@@ -159,7 +171,7 @@ def learn_table(res:dict, # result of `bench_learn`
     "The learning-curve table: held-out MAP@3 and top-1 error of each model vs drawings per category"
     df = pd.DataFrame(res['runs']).sort_values('n_train')
     cols = ['per_cat', 'n_train'] + [f'{m}_{k}' for k in ('map3', 'top1_err') for m in ('cnn', 'seq', 'blend', 'base')]
-    more = ['blend_weight_cnn', 'cnn_epochs', 'seq_epochs', 'cnn_train_draw_s', 'seq_train_draw_s', 'seq_over_cnn_draw_s', 'seq_over_cnn_cpu', 'run_s']
+    more = [f'{m}_top1_err_recognized' for m in ('cnn', 'seq', 'blend')] + ['blend_weight_cnn', 'cnn_epochs', 'seq_epochs', 'cnn_train_draw_s', 'seq_train_draw_s', 'seq_over_cnn_draw_s', 'seq_over_cnn_cpu', 'run_s']
     return df[cols + [c for c in more if c in df]]
 
 # %% ../nbs/12c_bench_learn.ipynb #63ed8760
@@ -203,6 +215,10 @@ def blend_study(probs:str,      # `<out>.probs.npz` written by `bench_learn`
     df = pd.DataFrame(rows)
     wc, ws = P['cnn', 'heldout'].argmax(1) != yh, P['seq', 'heldout'].argmax(1) != yh
     df.attrs['errors'] = dict(n=len(yh), both=int((wc & ws).sum()), cnn_only=int((wc & ~ws).sum()), seq_only=int((~wc & ws).sum()))
+    if 'heldout_recognized' in z:   # how many of those errors are on drawings Google's classifier did not recognize either
+        u = ~z['heldout_recognized']
+        df.attrs['errors'].update(unrecognized=int(u.sum()), both_unrecognized=int((wc & ws & u).sum()), cnn_unrecognized=int((wc & u).sum()),
+                                  seq_unrecognized=int((ws & u).sum()))
     return df
 
 # %% ../nbs/12c_bench_learn.ipynb #26c3f0d8

@@ -38,7 +38,7 @@ SEQ_MAX_LEN = 128  # default cap on points per drawing (see `seq`)
 class StrokeSeqNet(nn.Module):
     "Conv1d stack → BiLSTM over the packed sequence → mean over valid steps → linear"
     def __init__(self, n_classes:int,            # number of categories
-                 in_ch:int=3,                    # channels per step (3, or 4 with the time channel)
+                 in_ch:int=3,                    # channels per step: 3, +2 with the position channels, +1 with the time channel
                  convs:tuple=(48, 64, 96),       # filters of each conv1d layer
                  kernels:tuple=(5, 5, 3),        # their kernel sizes (odd)
                  strides:tuple=(1, 2, 2),        # their strides: each 2 halves the steps the LSTM runs through
@@ -47,10 +47,11 @@ class StrokeSeqNet(nn.Module):
                  dropout:float=0.3,              # dropout between LSTM layers and before the head
                  max_len:int=SEQ_MAX_LEN,        # points per drawing the model was trained with (recorded for inference)
                  time:bool=False,                # whether the input has the time channel (recorded for inference)
+                 pos:bool=False,                 # whether the input has the position channels (recorded for inference)
                 ):
         super().__init__()
         self.seq_config = dict(in_ch=in_ch, convs=list(convs), kernels=list(kernels), strides=list(strides), hidden=hidden, layers=layers,
-                               dropout=dropout, max_len=max_len, time=time)
+                               dropout=dropout, max_len=max_len, time=time, pos=pos)
         chans = [in_ch, *convs]
         if any(k % 2 == 0 for k in kernels): raise ValueError(f'kernel sizes must be odd, got {list(kernels)}')
         self.strides = list(strides)
@@ -113,23 +114,24 @@ def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
 RENDER_KW = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
                  time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
 
-SEQ_KW = dict(in_ch='3 or 4', convs='a list of positive integers', kernels='a list of odd positive integers',
+SEQ_KW = dict(in_ch='3 to 6', convs='a list of positive integers', kernels='a list of odd positive integers',
               strides='a list of positive integers', hidden='a positive integer', layers='a positive integer',
-              dropout='a number 0-1', max_len='a positive integer', time='true/false')
+              dropout='a number 0-1', max_len='a positive integer', time='true/false', pos='true/false')
 
 def _check_seq(seq, bad):
     "Check the `seq` settings of a sequence model (`seq.StrokeSeqNet` arguments)"
     if not isinstance(seq, dict): bad('seq', f'is {type(seq).__name__}, not an object')
+    seq = {'pos': False, **seq}   # model.json files written before the position channels existed have no `pos`
     if set(seq) != set(SEQ_KW): bad('seq', f'must have exactly the keys {", ".join(SEQ_KW)}')
     posint = lambda v: _isint(v) and v > 0
-    ok = dict(in_ch=lambda v: v in (3, 4) and _isint(v), convs=lambda v: isinstance(v, list) and v and all(map(posint, v)),
+    ok = dict(in_ch=lambda v: v in (3, 4, 5, 6) and _isint(v), convs=lambda v: isinstance(v, list) and v and all(map(posint, v)),
               kernels=lambda v: isinstance(v, list) and all(posint(k) and k % 2 for k in v), strides=lambda v: isinstance(v, list) and all(map(posint, v)),
               hidden=posint, layers=posint, dropout=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1,
-              max_len=posint, time=lambda v: isinstance(v, bool))
+              max_len=posint, time=lambda v: isinstance(v, bool), pos=lambda v: isinstance(v, bool))
     for k, f in ok.items():
         if not f(seq[k]): bad(f'seq.{k}', f'{seq[k]!r} is not {SEQ_KW[k]}')
     if not len(seq['convs']) == len(seq['kernels']) == len(seq['strides']): bad('seq', 'convs, kernels and strides differ in length')
-    if seq['in_ch'] != 3 + seq['time']: bad('seq.in_ch', f'{seq["in_ch"]} does not match time={seq["time"]}')
+    if seq['in_ch'] != 3 + 2*seq['pos'] + seq['time']: bad('seq.in_ch', f'{seq["in_ch"]} does not match pos={seq["pos"]}, time={seq["time"]}')
 
 def check_meta(meta:dict,        # the contents of a `model.json`
                src='model.json', # where it came from, for messages

@@ -142,13 +142,13 @@ class Predictor:
 
     def render(self, blobs:list, raws:list=None)->np.ndarray:
         "The model's input as in training: images (B, size, size, 3) uint8, or `seq.seq_inputs` step sequences for a sequence model"
-        if self.kind == 'sequence': return seq_inputs(blobs, raws, self.seq['max_len'], self.seq['time'])
+        if self.kind == 'sequence': return seq_inputs(blobs, raws, self.seq['max_len'], self.seq['time'], self.seq.get('pos', False))
         return render_blobs(blobs, size=self.size, raws=raws, **self.render_kw)
 
     @torch.inference_mode()
     def probs(self, imgs:np.ndarray, flip:bool=False)->tuple:
         "Probabilities of inputs `imgs` from `render` (B, C), and of their mirror images when `flip` (else None)"
-        if self.kind == 'sequence': x, mirror = torch.from_numpy(imgs).to(self.device), seq_flip
+        if self.kind == 'sequence': x, mirror = torch.from_numpy(imgs).to(self.device), functools.partial(seq_flip, pos=self.seq.get('pos', False))
         else: x, mirror = to_model_input(torch.from_numpy(imgs).to(self.device)).contiguous(memory_format=torch.channels_last), lambda x: x.flip(3)  # uint8 travels
         dt = torch.bfloat16 if self.device.type == 'cpu' else torch.float16
         with torch.autocast(self.device.type, dtype=dt, enabled=self.amp):

@@ -29,17 +29,20 @@ __all__ = ['drawing_seq', 'seq_to_strokes', 'point_times', 'seq_batch', 'seq_inp
 def drawing_seq(lens:np.ndarray,       # points per stroke (S,)
                 xy:np.ndarray,          # points (N, 2), any numeric dtype (augmented drawings are float)
                 max_len:int=SEQ_MAX_LEN, # keep at most this many points
-                times:np.ndarray=None,  # optional time of each point in ms (N,): adds a 4th channel
-               )->np.ndarray:           # float32 (min(N, max_len), 3 or 4)
-    "One drawing as steps `(dx, dy, pen_lift[, dt])`, normalised as in Google's Quick, Draw! RNN tutorial"
+                times:np.ndarray=None,  # optional time of each point in ms (N,): adds the last channel
+                pos:bool=False,         # add each point's position in the stored 0-255 frame, scaled to [-1, 1]: 2 channels after the pen lift
+               )->np.ndarray:           # float32 (min(N, max_len), 3 + 2*pos + (times given))
+    "One drawing as steps `(dx, dy, pen_lift[, x, y][, dt])`, normalised as in Google's Quick, Draw! RNN tutorial"
     p = np.asarray(xy, np.float32)
     lo = p.min(0); sc = p.max(0) - lo; sc[sc == 0] = 1
-    p = (p - lo)/sc
-    out = np.zeros((len(p), 3 if times is None else 4), np.float32)
-    out[0, :2] = p[0]; out[1:, :2] = p[1:] - p[:-1]
+    q = (p - lo)/sc
+    out = np.zeros((len(p), 3 + 2*pos + (times is not None)), np.float32)
+    out[0, :2] = q[0]; out[1:, :2] = q[1:] - q[:-1]
     out[np.cumsum(lens) - 1, 2] = 1
-    if times is not None: out[1:, 3] = np.clip(np.diff(np.asarray(times, np.float32))/1000, 0, 10)  # seconds since the previous point
+    if pos: out[:, 3:5] = (p - 127.5)/127.5
+    if times is not None: out[1:, -1] = np.clip(np.diff(np.asarray(times, np.float32))/1000, 0, 10)  # seconds since the previous point
     return out[:max_len]
+
 
 # %% ../nbs/08_seq.ipynb #b9d9101a
 def seq_to_strokes(seq:np.ndarray,   # steps from `drawing_seq` (L, >=3)
@@ -73,7 +76,8 @@ def seq_batch(blobs:list,               # `encode_drawing` blobs
               time:bool=False,          # add the time channel (needs `raws`)
               item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` applied before encoding (training augmentation)
               pad_to:int=None,          # pad to this length (default: the batch's longest sequence)
-             )->tuple:                  # (float32 (B, L, 3 or 4), int64 lengths (B,))
+              pos:bool=False,           # add the position channels (see `drawing_seq`)
+             )->tuple:                  # (float32 (B, L, C), int64 lengths (B,))
     "Zero-padded step sequences and their lengths for a batch of stored drawings"
     if time and (raws is None or len(raws) != len(blobs) or any(r is None for r in raws)):
         raise DrawingError('the time channel needs the raw blob (with timing) of every drawing')
@@ -85,9 +89,9 @@ def seq_batch(blobs:list,               # `encode_drawing` blobs
         if item_tfm is not None:
             l2, p2 = item_tfm(lens, xy.astype(np.float32))
             if t is None or len(l2) == len(lens): lens, xy = l2, p2
-        seqs.append(drawing_seq(lens, xy, max_len, t))
+        seqs.append(drawing_seq(lens, xy, max_len, t, pos))
     n = np.array([len(s) for s in seqs], np.int64)
-    x = np.zeros((len(seqs), pad_to or max(n, default=1), 4 if time else 3), np.float32)
+    x = np.zeros((len(seqs), pad_to or max(n, default=1), 3 + 2*pos + time), np.float32)
     for i, s in enumerate(seqs): x[i, :len(s)] = s
     return x, n
 
@@ -96,18 +100,22 @@ def seq_inputs(blobs:list,               # `encode_drawing` blobs
                raws:list=None,           # `encode_raw` blobs (for the time channel)
                max_len:int=SEQ_MAX_LEN,  # points kept per drawing
                time:bool=False,          # add the time channel
+               pos:bool=False,           # add the position channels
               )->np.ndarray:             # float32 (B, max_len, C+1): steps, then a 0/1 mask channel
     "Model input for inference: steps padded to `max_len` with a trailing mask channel holding the lengths"
-    x, n = seq_batch(blobs, raws, max_len, time, pad_to=max_len)
+    x, n = seq_batch(blobs, raws, max_len, time, pad_to=max_len, pos=pos)
     m = (np.arange(max_len)[None] < n[:, None]).astype(np.float32)
     return np.concatenate([x, m[..., None]], -1)
 
 # %% ../nbs/08_seq.ipynb #17ba7307
 def seq_flip(x:torch.Tensor, # (B, L, C+1) from `seq_inputs`
+             pos:bool=False, # whether `x` has the position channels
             )->torch.Tensor: # the horizontally mirrored drawings
-    "Mirror image of `seq_inputs` batches: negated dx, start point x -> 1 - x"
+    "Mirror image of `seq_inputs` batches: negated dx, start point x -> 1 - x, position x -> -x"
     x = x.clone(); x[..., 0] = -x[..., 0]; x[:, 0, 0] += 1
+    if pos: x[..., 3] = -x[..., 3]
     return x
+
 
 # %% ../nbs/08_seq.ipynb #223b20cb
 class SeqDataset(DoodleDataset):
@@ -116,16 +124,17 @@ class SeqDataset(DoodleDataset):
     def __init__(self, ds:DoodleDataset,        # image dataset whose keys, labels, reader and split to use
                  max_len:int=SEQ_MAX_LEN,       # points kept per drawing
                  time:bool=False,               # add the time channel (raw drawings only)
+                 pos:bool=True,                 # add the position channels (see `drawing_seq`)
                 ):
         super().__init__(ds.reader, ds.keys, ds.labels, ds.vocab, ds.size, ds.render_kw, ds.item_tfm, ds.split_idx)
-        self.max_len, self.time = max_len, time
+        self.max_len, self.time, self.pos = max_len, time, pos
     @property
-    def n_ch(self): return 4 if self.time else 3
+    def n_ch(self): return 3 + 2*self.pos + self.time
     def get_batch(self, idxs)->tuple:
         "Steps (B, L, C) float32, lengths (B,) and labels of items `idxs`"
         idxs = np.asarray(idxs, np.int64)
         rows = self.fetch(self.keys[idxs], 'drawing, raw' if self.time else 'drawing')
-        x, n = seq_batch([r[0] for r in rows], [r[1] for r in rows] if self.time else None, self.max_len, self.time, self.item_tfm)
+        x, n = seq_batch([r[0] for r in rows], [r[1] for r in rows] if self.time else None, self.max_len, self.time, self.item_tfm, pos=self.pos)
         return torch.from_numpy(x), torch.from_numpy(n), TensorCategory(torch.from_numpy(self.labels[idxs].astype(np.int64)))
     def images(self, idxs)->torch.Tensor:
         "uint8 renders (B, 3, H, W) of items `idxs`, for pictures of the data"
@@ -136,6 +145,7 @@ def seq_dls(db:str|Path,              # SQLite database written by `ingest`
             bs:int=64,                 # batch size (validation: twice that)
             max_len:int=SEQ_MAX_LEN,   # points kept per drawing
             time:bool=False,           # add the time channel (only drawings stored with raw strokes)
+            pos:bool=True,             # add the position channels (False: the tutorial's encoding exactly)
             size:int=64,               # render size of the pictures of the data (top losses)
             device=None,               # where batches go (default: CUDA when available)
             **kwargs,                  # `doodle_dls` arguments: valid_pct, words, per_cat, num_workers, conn, seed, item_tfm
@@ -143,7 +153,7 @@ def seq_dls(db:str|Path,              # SQLite database written by `ingest`
     "fastai DataLoaders of padded step sequences over the same selection and split as `doodle_dls`"
     img = doodle_dls(db, size=size, bs=bs, render_kw={'time_channels': True} if time else None, device=device, **kwargs)
     tr, va = img.train, img.valid
-    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time), bs=dl.bs, shuffle=shuffle, drop_last=drop,
+    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time, pos), bs=dl.bs, shuffle=shuffle, drop_last=drop,
                                            num_workers=dl.num_workers, device=img.device, pin_memory=dl.pin_memory)
     return DataLoaders(mk(tr, True, True), mk(va, False, False), device=img.device)
 
@@ -156,7 +166,7 @@ def seq_learner(dls:DataLoaders,       # DataLoaders from `seq_dls`
                )->Learner:
     "A fastai `Learner` with a `StrokeSeqNet` for `dls`, MAP@3 and accuracy"
     ds = dls.train_ds
-    model = StrokeSeqNet(dls.c, ds.n_ch, max_len=ds.max_len, time=ds.time, **kwargs)
+    model = StrokeSeqNet(dls.c, ds.n_ch, max_len=ds.max_len, time=ds.time, pos=ds.pos, **kwargs)
     loss = LabelSmoothingCrossEntropyFlat(eps=smoothing) if smoothing else CrossEntropyLossFlat()
     return Learner(dls, model, loss_func=loss, metrics=[map3, accuracy], path=path, cbs=[GradientClip(clip)],
                    model_dir=tempfile.gettempdir())
