@@ -54,9 +54,7 @@ def _dls(kind, reader, keys, labels, vocab, tr, ev, size, bs, item_tfm, pos=True
 # %% ../nbs/12c_bench_learn.ipynb #b7e2d915
 def _recognized(reader:DBReader, keys:np.ndarray)->np.ndarray:
     "Boolean mask: whether each drawing of `keys` is not flagged unrecognized (NULL, i.e. unknown, counts as recognized)"
-    rec = dict(reader.query('SELECT key_id, recognized FROM train'))
-    return np.array([rec[int(k)] != 0 for k in keys])
-
+    return np.array([r[0] != 0 for r in reader.fetch(keys, 'recognized')])
 
 # %% ../nbs/12c_bench_learn.ipynb #385a1779
 class SkipValidation(Callback):

@@ -66,6 +66,15 @@ class DBReader:
         con = self.connection()
         if self.conn == 'per_worker': return con.execute(sql, params).fetchall()
         with self._lock: return con.execute(sql, params).fetchall()
+    def fetch(self, keys, cols='drawing')->list:
+        "Rows of `cols` for train `keys`, in the order of `keys`, with one query per 999 keys"
+        keys = [int(k) for k in keys]; got = {}
+        for i in range(0, len(keys), 999):
+            ks = keys[i:i+999]
+            got.update((r[0], r[1:]) for r in self.query(f'SELECT key_id, {cols} FROM train WHERE key_id IN ({",".join("?"*len(ks))})', ks))
+        missing = [k for k in keys if k not in got]
+        if missing: raise LookupError(f'{self.path}: key_id {missing[0]} not in train (database changed since the DataLoaders were built?)')
+        return [got[k] for k in keys]
     def __getstate__(self): return {'path': self.path, 'conn': self.conn}
     def __setstate__(self, d): self.__init__(d['path'], d['conn'])
 
@@ -128,22 +137,13 @@ class DoodleDataset:
     def __len__(self): return len(self.keys)
     @property
     def c(self): return len(self.vocab)
-    def fetch(self, keys, cols='drawing')->list:
-        "Rows of `cols` for train `keys`, in the order of `keys`, with one query per 999 keys"
-        keys = [int(k) for k in keys]; got = {}
-        for i in range(0, len(keys), 999):
-            ks = keys[i:i+999]
-            got.update((r[0], r[1:]) for r in self.reader.query(f'SELECT key_id, {cols} FROM train WHERE key_id IN ({",".join("?"*len(ks))})', ks))
-        missing = [k for k in keys if k not in got]
-        if missing: raise LookupError(f'{self.reader.path}: key_id {missing[0]} not in train (database changed since the DataLoaders were built?)')
-        return [got[k] for k in keys]
     def blobs(self, idxs)->list:
         "The `encode_drawing` blobs of items `idxs`"
-        return [r[0] for r in self.fetch(self.keys[np.asarray(idxs, np.int64)])]
+        return [r[0] for r in self.reader.fetch(self.keys[np.asarray(idxs, np.int64)])]
     def get_batch(self, idxs)->tuple:
         "Images (uint8 TensorImage (B, 3, H, W)) and labels of items `idxs`"
         idxs = np.asarray(idxs, np.int64)
-        rows = self.fetch(self.keys[idxs], 'drawing, raw' if self.render_kw.get('time_channels') else 'drawing')
+        rows = self.reader.fetch(self.keys[idxs], 'drawing, raw' if self.render_kw.get('time_channels') else 'drawing')
         raws = [r[1] for r in rows] if self.render_kw.get('time_channels') else None
         imgs = render_blobs([r[0] for r in rows], self.size, raws=raws, item_tfm=self.item_tfm, **self.render_kw)
         if self.trace:

@@ -43,7 +43,6 @@ def drawing_seq(lens:np.ndarray,       # points per stroke (S,)
     if times is not None: out[1:, -1] = np.clip(np.diff(np.asarray(times, np.float32))/1000, 0, 10)  # seconds since the previous point
     return out[:max_len]
 
-
 # %% ../nbs/08_seq.ipynb #b9d9101a
 def seq_to_strokes(seq:np.ndarray,   # steps from `drawing_seq` (L, >=3)
                    lo=(0, 0),        # the drawing's top-left corner (to undo the normalisation)
@@ -116,7 +115,6 @@ def seq_flip(x:torch.Tensor, # (B, L, C+1) from `seq_inputs`
     if pos: x[..., 3] = -x[..., 3]
     return x
 
-
 # %% ../nbs/08_seq.ipynb #223b20cb
 class SeqDataset(DoodleDataset):
     "The drawings of a `DoodleDataset` as batches of padded step sequences `(x, lengths, y)`"
@@ -133,7 +131,7 @@ class SeqDataset(DoodleDataset):
     def get_batch(self, idxs)->tuple:
         "Steps (B, L, C) float32, lengths (B,) and labels of items `idxs`"
         idxs = np.asarray(idxs, np.int64)
-        rows = self.fetch(self.keys[idxs], 'drawing, raw' if self.time else 'drawing')
+        rows = self.reader.fetch(self.keys[idxs], 'drawing, raw' if self.time else 'drawing')
         x, n = seq_batch([r[0] for r in rows], [r[1] for r in rows] if self.time else None, self.max_len, self.time, self.item_tfm, pos=self.pos)
         return torch.from_numpy(x), torch.from_numpy(n), TensorCategory(torch.from_numpy(self.labels[idxs].astype(np.int64)))
     def images(self, idxs)->torch.Tensor:

@@ -250,7 +250,7 @@ ds = doodle_dls(db, size=size, bs=bs, valid_pct=0, num_workers=0, item_tfm=Strok
 rng = np.random.default_rng(0); t = dict(fetch=0., render=0., collate=0., h2d=0.)
 for i in range(n + 1):
     idx = rng.integers(0, len(ds), bs); t0 = time.perf_counter()
-    rows = ds.fetch(ds.keys[idx]); t1 = time.perf_counter()
+    rows = ds.reader.fetch(ds.keys[idx]); t1 = time.perf_counter()
     imgs = render_blobs([r[0] for r in rows], ds.size, item_tfm=ds.item_tfm, **ds.render_kw); t2 = time.perf_counter()
     b = (torch.from_numpy(imgs).permute(0, 3, 1, 2), torch.from_numpy(ds.labels[idx].astype(np.int64)))
     b = pickle.loads(ForkingPickler.dumps(b)); t3 = time.perf_counter()   # what a worker's batch costs to hand over
