@@ -18,11 +18,11 @@ import fastai.vision.data  # registers `show_batch` for image batches
 from fastai.distributed import DistributedDL
 from .core import sample_dir
 from .ingest import open_db, ingest
-from .render import render_blobs, frame
+from .render import RenderSpec, as_spec, render_blobs
 
 # %% auto #0
 __all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'split_keys', 'DoodleDataset', 'DoodleDL',
-           'doodle_dls', 'set_size']
+           'doodle_dls', 'set_spec']
 
 # %% ../nbs/05_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -121,31 +121,31 @@ def split_keys(keys,                  # int64 key_ids
 
 # %% ../nbs/05_data.ipynb #94f08075
 class DoodleDataset:
-    "Drawings `keys` of the train table with class ids `labels`, rendered at `size` px in batches"
+    "Drawings `keys` of the train table with class ids `labels`, rendered with `spec` in batches"
     def __init__(self,
                  reader:DBReader,        # the database to read
                  keys:np.ndarray,        # int64 key_ids of the train rows
                  labels:np.ndarray,      # class id of each key (index into `vocab`)
                  vocab:list,             # category words in class-id order
-                 size:int=128,           # render size in px
-                 render_kw:dict=None,    # `render_blobs` keyword arguments
+                 spec:RenderSpec|int=None, # how to render them (`render.as_spec`; switch with `set_spec`)
                  item_tfm=None,          # `f(lens, xy float32) -> (lens, xy)` applied before rendering
                  split_idx:int=0,        # 0 for the training split, 1 for validation
                 ):
-        store_attr(); self.vocab, self.render_kw = list(vocab), dict(render_kw or {})
+        store_attr(); self.vocab, self.spec = list(vocab), as_spec(spec)
         self.trace = None  # a file: `get_batch` appends each batch's size and key_ids to it (see `train`'s sharding test)
     def __len__(self): return len(self.keys)
     @property
     def c(self): return len(self.vocab)
+    @property
+    def size(self): return self.spec.size
     def blobs(self, idxs)->list:
         "The `encode_drawing` blobs of items `idxs`"
         return [r[0] for r in self.reader.fetch(self.keys[np.asarray(idxs, np.int64)])]
     def get_batch(self, idxs)->tuple:
         "Images (uint8 TensorImage (B, 3, H, W)) and labels of items `idxs`"
         idxs = np.asarray(idxs, np.int64)
-        rows = self.reader.fetch(self.keys[idxs], 'drawing, raw' if self.render_kw.get('time_channels') else 'drawing')
-        raws = [r[1] for r in rows] if self.render_kw.get('time_channels') else None
-        imgs = render_blobs([r[0] for r in rows], self.size, raws=raws, item_tfm=self.item_tfm, **self.render_kw)
+        rows = self.reader.fetch(self.keys[idxs], 'drawing, raw' if self.spec.time_channels else 'drawing')
+        imgs = render_blobs([r[0] for r in rows], self.spec, raws=[r[1] for r in rows] if self.spec.time_channels else None, item_tfm=self.item_tfm)
         if self.trace:
             with open(self.trace, 'a') as f: f.write(f'{self.size} ' + ' '.join(map(str, self.keys[idxs].tolist())) + '\n')
         return TensorImage(torch.from_numpy(imgs).permute(0, 3, 1, 2)), TensorCategory(torch.from_numpy(self.labels[idxs].astype(np.int64)))
@@ -166,50 +166,45 @@ class DoodleDL(TfmdDL):
         return iter(idxs[(np.arange(len(idxs)) // (self.bs or 1)) % self.num_workers == self.offs])
 
 # %% ../nbs/05_data.ipynb #78189dd3
-def doodle_dls(db:str|Path,             # SQLite database written by `ingest`
-               size:int=128,             # render size in px (change later with `set_size`)
+def doodle_dls(db:str|Path|DBReader,    # SQLite database written by `ingest`, or a `DBReader` on it (to choose its `conn`)
+               spec:RenderSpec|int=None, # how to render the drawings (`render.as_spec`; change later with `set_spec`)
                bs:int=64,                # batch size (validation: twice that)
                valid_pct:float=0.05,     # fraction of drawings in the validation split (by key_id hash)
                words=None,               # None (all), a list of words or an int n (the first n categories)
                per_cat:int=None,         # at most this many drawings per category
                num_workers:int=None,     # worker processes (fastai default: all CPUs up to 16)
-               conn:str='per_worker',    # connection design: `per_worker` or `locked` (see `DBReader`)
                seed:int=0,               # salt of the split / subsample hash
                item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` on training drawings before rendering
-               render_kw:dict=None,      # `render_blobs` keyword arguments (lw, border, palette, time_channels)
                device=None,              # where batches go (default: CUDA when available)
               )->DataLoaders:
     "fastai DataLoaders rendering the drawings of `db` on the fly"
-    reader = DBReader(db, conn)
+    reader = db if isinstance(db, DBReader) else DBReader(db); spec = as_spec(spec)
     vocab_all = [w for _, w in reader.query('SELECT id, word FROM categories ORDER BY id')]
     if words is None: cats = list(range(len(vocab_all)))
     elif isinstance(words, int): cats = list(range(min(words, len(vocab_all))))
     else:
         unknown = sorted(set(words) - set(vocab_all))
-        if unknown: raise ValueError(f'{db}: unknown categories {unknown[:5]}')
+        if unknown: raise ValueError(f'{reader.path}: unknown categories {unknown[:5]}')
         cats = sorted(vocab_all.index(w) for w in set(words))
-    render_kw = {'lw': 3, 'border': 2, **(render_kw or {})}; frame(size, render_kw['lw'], render_kw['border'])  # explicit, for export
-    keys, c = read_keys(reader, None if words is None else cats, need_raw=bool(render_kw.get('time_channels')))
+    keys, c = read_keys(reader, None if words is None else cats, need_raw=spec.time_channels)
     remap = np.full(len(vocab_all), -1, np.int16); remap[cats] = np.arange(len(cats))
     labels, vocab = remap[c], [vocab_all[i] for i in cats]
     tr, va = split_keys(keys, labels, valid_pct, per_cat, seed)
-    if len(tr) == 0: raise ValueError(f'{db}: no training drawings selected')
-    render_blobs(reader.query('SELECT drawing FROM train LIMIT 1')[0], 8, 1, 0)  # load numba code once, before workers fork
+    if len(tr) == 0: raise ValueError(f'{reader.path}: no training drawings selected')
+    render_blobs(reader.query('SELECT drawing FROM train LIMIT 1')[0], 8)  # load numba code once, before workers fork
     device = default_device() if device is None else torch.device(device)
     kw = dict(num_workers=num_workers, after_batch=[ToModelInput()], device=device, pin_memory=device.type == 'cuda')
-    mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, size, render_kw, tfm, split)
+    mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, spec=spec, item_tfm=tfm, split_idx=split)
     return DataLoaders(DoodleDL(mk(tr, item_tfm, 0), bs=bs, shuffle=True, drop_last=True, **kw),
                        DoodleDL(mk(va, None, 1), bs=2*bs, **kw), device=device)
 
 # %% ../nbs/05_data.ipynb #fce6d4a4
-def set_size(dls:DataLoaders, # DataLoaders from `doodle_dls`
-             size:int,        # new render size in px
-             lw:float=None,   # new line width in px (None: unchanged)
+def set_spec(dls:DataLoaders,       # DataLoaders from `doodle_dls` (or `seq.seq_dls`: the pictures of its data)
+             spec:RenderSpec|int,   # the new spec (`render.as_spec`)
             ):
-    "Render every loader of `dls` at `size` px (and `lw` px lines) from the next epoch (or batch, without workers) on"
-    lw = dls.train_ds.render_kw['lw'] if lw is None else lw
-    frame(size, lw, dls.train_ds.render_kw['border'])
-    for dl in dls.loaders: dl.dataset.size = size; dl.dataset.render_kw['lw'] = lw
+    "Render every loader of `dls` with `spec` from the next epoch (or batch, without workers) on"
+    spec = as_spec(spec)
+    for dl in dls.loaders: dl.dataset.spec = spec
 
 # %% ../nbs/05_data.ipynb #41a69d63
 @patch

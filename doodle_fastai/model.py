@@ -12,10 +12,11 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from safetensors.torch import save_file, load_file
 from .core import word_to_label
+from .render import RenderSpec, as_spec
 
 # %% auto #0
-__all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'RENDER_KW', 'SEQ_KW', 'doodle_resnet', 'StrokeSeqNet', 'top3', 'map3',
-           'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
+__all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'StrokeSeqNet', 'top3', 'map3', 'ModelFileError',
+           'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -38,7 +39,6 @@ SEQ_MAX_LEN = 128  # default cap on points per drawing (see `seq`)
 class StrokeSeqNet(nn.Module):
     "Conv1d stack → BiLSTM over the packed sequence → mean over valid steps → linear"
     def __init__(self, n_classes:int,            # number of categories
-                 in_ch:int=3,                    # channels per step: 3, +2 with the position channels, +1 with the time channel
                  convs:tuple=(48, 64, 96),       # filters of each conv1d layer
                  kernels:tuple=(5, 5, 3),        # their kernel sizes (odd)
                  strides:tuple=(1, 2, 2),        # their strides: each 2 halves the steps the LSTM runs through
@@ -50,6 +50,7 @@ class StrokeSeqNet(nn.Module):
                  pos:bool=False,                 # whether the input has the position channels (recorded for inference)
                 ):
         super().__init__()
+        in_ch = 3 + 2*pos + time   # channels per step: (dx, dy, pen lift), + (x, y) positions, + the time since the last point
         self.seq_config = dict(in_ch=in_ch, convs=list(convs), kernels=list(kernels), strides=list(strides), hidden=hidden, layers=layers,
                                dropout=dropout, max_len=max_len, time=time, pos=pos)
         chans = [in_ch, *convs]
@@ -111,9 +112,6 @@ def meta_digest(meta:dict, # the contents of a `model.json`
 def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
 
 # %% ../nbs/06_model.ipynb #4b7d0c04
-RENDER_KW = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
-                 time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
-
 SEQ_KW = dict(in_ch='3 to 6', convs='a list of positive integers', kernels='a list of odd positive integers',
               strides='a list of positive integers', hidden='a positive integer', layers='a positive integer',
               dropout='a number 0-1', max_len='a positive integer', time='true/false', pos='true/false')
@@ -148,15 +146,8 @@ def check_meta(meta:dict,        # the contents of a `model.json`
     if not isinstance(cats, list) or not cats or not all(isinstance(c, str) and c.strip() for c in cats): bad('categories', 'must be a list of non-empty names')
     if len(set(map(word_to_label, cats))) != len(cats): bad('categories', 'has a repeated name')
     if meta.get('n_classes') != len(cats): bad('n_classes', f'{meta.get("n_classes")!r} does not match the {len(cats)} categories')
-    rk = meta.get('render_kw')
-    if not isinstance(rk, dict): bad('render_kw', f'is {type(rk).__name__}, not an object')
-    for k, v in rk.items():
-        if k not in RENDER_KW: bad(f'render_kw.{k}', f'is not a renderer setting ({", ".join(RENDER_KW)})')
-        ok = {'lw': lambda: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 < v <= meta['size'],
-              'border': lambda: _isint(v) and 0 <= v < meta['size']//2,
-              'time_channels': lambda: isinstance(v, bool),
-              'palette': lambda: v is None or (isinstance(v, list) and v and all(isinstance(c, list) and len(c) == 3 and all(_isint(x) and 0 <= x <= 255 for x in c) for c in v))}[k]()
-        if not ok: bad(f'render_kw.{k}', f'{v!r} is not {RENDER_KW[k]}')
+    try: RenderSpec.from_meta(meta)   # the renderer's settings: `render.RenderSpec` knows them
+    except ValueError as e: raise ModelFileError(f'{src}: {e}') from None
     return meta
 
 # %% ../nbs/06_model.ipynb #4b7d0c06
@@ -166,13 +157,10 @@ def _input_meta(model:nn.Module)->dict:
     return dict(input='image') if cfg is None else dict(input='sequence', in_ch=cfg['in_ch'], seq=dict(cfg))
 
 # %% ../nbs/06_model.ipynb #c6b1e627
-def _plain(v): return v.tolist() if isinstance(v, (np.ndarray, np.generic)) else v   # numpy values as JSON types
-
 def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.StrokeSeqNet`
                  path:str|Path,         # directory to write `model.safetensors` + `model.json` into
                  categories:list,       # category words in class-id order
-                 size:int,              # image size the model was last trained at
-                 render_kw:dict=None,   # renderer settings used in training (`render_blobs` keyword arguments)
+                 spec:RenderSpec|int,   # the render spec of its last training stage (an int: the default spec at that size)
                  arch:str='resnet18',   # architecture name (key of `ARCHS`)
                  in_ch:int=3,           # input channels
                  metrics:dict=None,     # validation metrics etc., for the record
@@ -180,7 +168,7 @@ def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.
     "Save `model`'s weights as safetensors plus a JSON description covered by a digest; no pickle involved"
     path = Path(path)
     meta = check_meta({**dict(format=MODEL_FORMAT, arch=arch, in_ch=in_ch, n_classes=len(categories), categories=list(categories),
-                              size=int(size), render_kw={k: _plain(v) for k,v in (render_kw or {}).items()}, metrics=metrics or {}),
+                              **as_spec(spec).meta(), metrics=metrics or {}),
                        **_input_meta(model)}, path/'model.json')
     path.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k,v in model.state_dict().items()}, path/'model.safetensors')
@@ -192,7 +180,7 @@ def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.
 def _build(meta:dict)->nn.Module:
     "The untrained network `meta` describes: a ResNet for images, a `seq.StrokeSeqNet` for sequences"
     if meta.get('input') == 'sequence':
-        return StrokeSeqNet(meta['n_classes'], **meta['seq'])
+        return StrokeSeqNet(meta['n_classes'], **{k: v for k, v in meta['seq'].items() if k != 'in_ch'})   # in_ch follows from pos/time (`check_meta` checked it)
     return doodle_resnet(meta['n_classes'], meta['arch'], meta['in_ch'])
 
 # %% ../nbs/06_model.ipynb #4b7d0c07

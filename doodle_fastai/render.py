@@ -8,10 +8,12 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/render.html.md"""
 from __future__ import annotations
 import math
 import numpy as np, numba
+from fastcore.basics import store_attr, patch
 from .core import DrawingError, strokes_to_arrays, decode_drawing, encode_raw, stroke_times, simplify_raw, is_raw
 
 # %% auto #0
-__all__ = ['HUES', 'PALETTE', 'stroke_palette', 'frame', 'time_colours', 'render_arrays', 'render_blobs', 'draw_strokes']
+__all__ = ['HUES', 'PALETTE', 'stroke_palette', 'frame', 'RenderSpec', 'as_spec', 'time_colours', 'render_arrays', 'render_blobs',
+           'draw_strokes']
 
 # %% ../nbs/04_render.ipynb #4fe93eb9
 HUES = np.array([[1,0,0], [1,1,0], [0,1,0], [0,1,1], [0,0,1], [1,0,1]], np.uint8)
@@ -37,6 +39,82 @@ def frame(size:int,     # image size in px
     off = border + lw/2 - 0.5
     if size - 1 - 2*off <= 0: raise ValueError(f'size {size} too small for lw={lw} and border={border}')
     return off, (size - 1 - 2*off)/255
+
+# %% ../nbs/04_render.ipynb #6d874896
+_FIELDS = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
+               time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
+
+def _isnum(v): return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+def _isint(v): return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+def _field_ok(k, v, size)->bool:
+    "Whether `v` is a valid value of the render setting `k` at `size` px"
+    if k == 'lw': return _isnum(v) and 0 < v <= size
+    if k == 'border': return _isint(v) and 0 <= v < size//2
+    if k == 'time_channels': return isinstance(v, (bool, np.bool_))
+    p = None if v is None else np.asarray(v)
+    return p is None or (p.ndim == 2 and p.shape[1] == 3 and len(p) > 0 and p.dtype.kind in 'iu' and ((p >= 0) & (p <= 255)).all())
+
+# %% ../nbs/04_render.ipynb #68d5ab09
+class RenderSpec:
+    "How a stored drawing becomes an image: size, line width, margin, stroke colours; the one owner of their defaults"
+    def __init__(self,
+                 size:int=128,             # image size in px
+                 lw:float=3,               # line width in px at `size`
+                 border:int=2,             # empty margin in px
+                 time_channels:bool=False, # colour strokes by their timing (`time_colours`) instead of `palette`; needs raw blobs
+                 palette=None,             # (K, 3) uint8 stroke colours (None: `PALETTE`)
+                ):
+        frame(size, lw, border)   # the geometry fits: a clear error otherwise
+        for k in ('time_channels', 'palette'):
+            if not _field_ok(k, locals()[k], size): raise ValueError(f'{k} {locals()[k]!r} is not {_FIELDS[k]}')
+        store_attr(); self.size = int(size)
+    @property
+    def render_kw(self)->dict:
+        "The settings other than the size, as JSON types (what `model.json` records as `render_kw`)"
+        return dict(lw=float(self.lw) if isinstance(self.lw, (float, np.floating)) else int(self.lw), border=int(self.border),
+                    time_channels=bool(self.time_channels), palette=None if self.palette is None else np.asarray(self.palette).tolist())
+    def __eq__(self, o): return isinstance(o, RenderSpec) and (self.size, self.render_kw) == (o.size, o.render_kw)
+    def __repr__(self):
+        kw = {k: v for k, v in self.render_kw.items() if k in ('lw', 'border') or v}
+        return f'RenderSpec(size={self.size}, ' + ', '.join(f'{k}={v if k != "palette" else f"<{len(v)} colours>"}' for k, v in kw.items()) + ')'
+    def replace(self, **kw)->RenderSpec:
+        "A copy with some settings changed"
+        return RenderSpec(**{'size': self.size, 'palette': self.palette, **{k: getattr(self, k) for k in ('lw', 'border', 'time_channels')}, **kw})
+
+# %% ../nbs/04_render.ipynb #8b86a7fe
+@patch
+def at(self:RenderSpec, size:int,   # the stage's image size in px
+       scale_lw:bool=True,         # scale the line width with the size
+      )->RenderSpec:
+    "This spec at `size` px, lines scaled with the size (so it is this picture, scaled)"
+    return self.replace(size=size, lw=self.lw*size/self.size if scale_lw and size != self.size else self.lw)
+
+# %% ../nbs/04_render.ipynb #719243bc
+@patch
+def meta(self:RenderSpec)->dict:
+    "`size` and `render_kw`, as a model's `model.json` records them"
+    return dict(size=self.size, render_kw=self.render_kw)
+
+@patch(cls_method=True)
+def from_meta(cls:RenderSpec, meta:dict, # a `model.json`'s contents (or `spec.meta()`): `size` and `render_kw`
+             )->RenderSpec:
+    "The spec a model was trained with; `ValueError` naming the field for an unknown or unusable setting"
+    rk, size = meta.get('render_kw'), meta.get('size')
+    if not isinstance(rk, dict): raise ValueError(f'render_kw is {type(rk).__name__}, not an object')
+    for k, v in rk.items():
+        if k not in _FIELDS: raise ValueError(f'render_kw.{k} is not a renderer setting ({", ".join(_FIELDS)})')
+        if not _field_ok(k, v, size): raise ValueError(f'render_kw.{k} {v!r} is not {_FIELDS[k]}')
+    return cls(size, **rk)
+
+# %% ../nbs/04_render.ipynb #e2211aea
+def as_spec(spec:RenderSpec|int|None, # a spec, an image size (the default spec at that size), or None (the default spec)
+           )->RenderSpec:
+    "The `RenderSpec` the renderer's functions take: an int is shorthand for `RenderSpec(size)`"
+    if spec is None: return RenderSpec()
+    if isinstance(spec, RenderSpec): return spec
+    if _isint(spec): return RenderSpec(int(spec))
+    raise TypeError(f'expected a RenderSpec or an image size, got {type(spec).__name__}')
 
 # %% ../nbs/04_render.ipynb #6afa978c
 @numba.njit(cache=True, nogil=True)
@@ -73,7 +151,7 @@ def _render(out, nstrokes, lens, xy, colours, cstart, ncol, off, scale, r):
             for i in range(max(n-1, 1)):
                 j = min(i+1, n-1)
                 _capsule(out[b], off + min(max(xy[p+i,0], 0.), 255.)*scale, off + min(max(xy[p+i,1], 0.), 255.)*scale,
-                         off + min(max(xy[p+j,0], 0.), 255.)*scale, off + min(max(xy[p+j,1], 0.), 255.)*scale, r, c)
+                         x1=off + min(max(xy[p+j,0], 0.), 255.)*scale, y1=off + min(max(xy[p+j,1], 0.), 255.)*scale, r=r, c=c)
         s0 += ns
 
 # %% ../nbs/04_render.ipynb #dcc178c4
@@ -115,27 +193,24 @@ def _check_item(i, lens, xy):
     return lens.astype(np.int64), xy
 
 # %% ../nbs/04_render.ipynb #01665f05
-def _draw(ns, lens, xy, size, lw, border, palette, colours=None):
-    off, scale = frame(size, lw, border)
-    out = np.zeros((len(ns), size, size, 3), np.uint8)
+def _draw(ns, lens, xy, spec:RenderSpec, colours=None):
+    off, scale = frame(spec.size, spec.lw, spec.border)
+    out = np.zeros((len(ns), spec.size, spec.size, 3), np.uint8)
     if colours is None:
-        colours = np.ascontiguousarray(PALETTE if palette is None else palette, np.uint8)
+        colours = np.ascontiguousarray(PALETTE if spec.palette is None else spec.palette, np.uint8)
         if colours.ndim != 2 or colours.shape[1] != 3 or not len(colours): raise ValueError(f'palette must be (K, 3), got {colours.shape}')
         cstart, ncol = np.zeros(len(ns), np.int64), np.full(len(ns), len(colours))
     else: cstart, ncol = np.cumsum(ns) - ns, ns
-    _render(out, ns, lens, xy, colours, cstart, ncol, off, scale, lw/2)
+    _render(out, ns, lens, xy, colours, cstart, ncol=ncol, off=off, scale=scale, r=spec.lw/2)
     return out
 
 # %% ../nbs/04_render.ipynb #ebcb161e
-def render_arrays(items:list,           # drawings as (lens (S,), xy (N, 2)) in 0-255 coordinates, floats allowed
-                  size:int=128,         # image size in px
-                  lw:float=3,           # line width in px, independent of `size`
-                  border:int=2,         # empty margin in px
-                  palette=None,         # (K, 3) uint8 stroke colours (default: `PALETTE`)
-                  times:list=None,      # per-item (S, 2) stroke times: colours from `time_colours` instead of `palette`
-                 )->np.ndarray:         # (B, size, size, 3) uint8
+def render_arrays(items:list,             # drawings as (lens (S,), xy (N, 2)) in 0-255 coordinates, floats allowed
+                  spec:RenderSpec|int=None, # how to draw them (see `as_spec`; `spec.time_channels` is ignored: give `times`)
+                  times:list=None,        # per-item (S, 2) stroke times: colours from `time_colours` instead of the palette
+                 )->np.ndarray:           # (B, size, size, 3) uint8
     "Render drawings given as stroke lengths and points; coordinates outside 0-255 are clipped"
-    items = [_check_item(i, l, p) for i, (l, p) in enumerate(items)]
+    spec, items = as_spec(spec), [_check_item(i, l, p) for i, (l, p) in enumerate(items)]
     ns = np.array([len(l) for l, _ in items], np.int64)
     lens = np.concatenate([l for l, _ in items]) if items else np.zeros(0, np.int64)
     xy = np.concatenate([p for _, p in items]) if items else np.zeros((0, 2), np.float32)
@@ -143,45 +218,37 @@ def render_arrays(items:list,           # drawings as (lens (S,), xy (N, 2)) in 
     if times is not None:
         if [len(t) for t in times] != ns.tolist(): raise DrawingError('stroke times do not match the strokes')
         cols = np.concatenate([time_colours(t) for t in times]) if items else np.zeros((0, 3), np.uint8)
-    return _draw(ns, lens, xy, size, lw, border, palette, cols)
+    return _draw(ns, lens, xy, spec, cols)
 
 # %% ../nbs/04_render.ipynb #453bce1e
-def render_blobs(blobs:list,             # `encode_drawing` blobs
-                 size:int=128,           # image size in px
-                 lw:float=3,             # line width in px, independent of `size`
-                 border:int=2,           # empty margin in px
-                 raws:list=None,         # `encode_raw` blobs of the same drawings (for `time_channels`)
-                 time_channels:bool=False, # colour strokes by their timing (needs `raws`)
-                 palette=None,           # (K, 3) uint8 stroke colours (default: `PALETTE`)
-                 item_tfm=None,          # `f(lens, xy float32) -> (lens, xy)` applied to each drawing before drawing
-                )->np.ndarray:           # (B, size, size, 3) uint8
+def render_blobs(blobs:list,               # `encode_drawing` blobs
+                 spec:RenderSpec|int=None, # how to draw them (see `as_spec`)
+                 raws:list=None,           # `encode_raw` blobs of the same drawings (for `spec.time_channels`)
+                 item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` applied to each drawing before drawing
+                )->np.ndarray:             # (B, size, size, 3) uint8
     "Render a batch of stored drawings in one call"
-    times = None
-    if time_channels:
+    spec, times = as_spec(spec), None
+    if spec.time_channels:
         if raws is None or len(raws) != len(blobs) or any(r is None for r in raws):
             raise DrawingError('time_channels needs the raw blob (with timing) of every drawing')
         times = [stroke_times(r) for r in raws]
     if item_tfm is not None or times is not None:
         items = [(l, p.astype(np.float32)) for l, p in map(decode_drawing, blobs)]
         if item_tfm is not None: items = [item_tfm(l, p) for l, p in items]
-        return render_arrays(items, size, lw, border, palette, times)
+        return render_arrays(items, spec, times)
     buf = np.frombuffer(b''.join(blobs), np.uint8)
     offs = np.zeros(len(blobs)+1, np.int64); np.cumsum([len(b) for b in blobs], out=offs[1:])
     ns, lens, xy, bad = _unpack(buf, offs)
     if bad >= 0: raise DrawingError(f'item {bad}: corrupt or empty drawing blob')
-    return _draw(ns, lens, xy, size, lw, border, palette)
+    return _draw(ns, lens, xy, spec)
 
 # %% ../nbs/04_render.ipynb #1924ca71
-def draw_strokes(strokes:list,            # list of `[xs, ys]` (ints 0-255) or raw `[xs, ys, ts]`
-                 size:int=128,            # image size in px
-                 lw:float=3,              # line width in px, independent of `size`
-                 border:int=2,            # empty margin in px
-                 time_channels:bool=False, # colour strokes by their timing (raw strokes only)
-                 palette=None,            # (K, 3) uint8 stroke colours (default: `PALETTE`)
-                )->np.ndarray:            # (size, size, 3) uint8
+def draw_strokes(strokes:list,             # list of `[xs, ys]` (ints 0-255) or raw `[xs, ys, ts]`
+                 spec:RenderSpec|int=None, # how to draw it (see `as_spec`); `time_channels` needs raw strokes
+                )->np.ndarray:             # (size, size, 3) uint8
     "Render one drawing given as a list of strokes"
-    raw = is_raw(strokes)
-    if time_channels and not raw: raise DrawingError('time_channels needs raw strokes [xs, ys, ts]')
-    times = [stroke_times(encode_raw(strokes))] if time_channels else None
+    spec, raw = as_spec(spec), is_raw(strokes)
+    if spec.time_channels and not raw: raise DrawingError('time_channels needs raw strokes [xs, ys, ts]')
+    times = [stroke_times(encode_raw(strokes))] if spec.time_channels else None
     lens, xy, _ = strokes_to_arrays(simplify_raw(strokes) if raw else strokes)
-    return render_arrays([(lens, xy)], size, lw, border, palette, times)[0]
+    return render_arrays([(lens, xy)], spec, times)[0]

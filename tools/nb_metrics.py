@@ -106,6 +106,36 @@ def module_nb(lib:Path, mod:str)->str:
     m = re.search(r'File to edit: (?:\.\./)*nbs/(\S+\.ipynb)', f.read_text()) if f.exists() else None
     return m[1] if m else ''
 
+def n_params(f:ast.FunctionDef)->int:
+    "Parameters of a function, `self`/`cls` and `*args`/`**kwargs` not counted"
+    a = f.args; ps = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+    return len([p for p in ps if p.arg not in ('self', 'cls')])
+
+def call_stats(lib:Path)->tuple:
+    "(functions with their parameter counts, calls with their positional-argument counts) over the package, `_modidx` left out"
+    funcs, calls = [], []
+    for f in sorted(lib.rglob('*.py')):
+        if f.name == '_modidx.py': continue
+        rel = f.relative_to(lib.parent).as_posix()
+        for n in ast.walk(ast.parse(f.read_text())):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)): funcs.append((n_params(n), f'{rel}:{n.lineno} {n.name}'))
+            if isinstance(n, ast.Call):
+                k = sum(not isinstance(a, ast.Starred) for a in n.args)
+                calls.append((k, f'{rel}:{n.lineno} {ast.unparse(n.func)}'))
+    return sorted(funcs, reverse=True), sorted(calls, reverse=True)
+
+def signature_report(lib:Path, max_params:int=10, max_pos:int=6, faces:tuple=('train', 'main')):
+    "Print the functions over `max_params` parameters (the CLI faces apart) and the calls over `max_pos` positional arguments"
+    funcs, calls = call_stats(lib)
+    big = [(n, w) for n, w in funcs if n > max_params and w.rsplit(' ', 1)[1] not in faces and not w.rsplit(' ', 1)[1].startswith('main')]
+    print(f'functions with > {max_params} parameters (outside {", ".join(faces)}/main_*): {len(big)}')
+    for n, w in big: print(f'  {n:3d}  {w}')
+    long = [(n, w) for n, w in calls if n > max_pos]
+    print(f'calls with > {max_pos} positional arguments: {len(long)}')
+    for n, w in long: print(f'  {n:3d}  {w}')
+    print('largest: ' + ', '.join(f'{n} {w}' for n, w in funcs[:3]))
+    return big, long
+
 @call_parse
 def main(nbs:str='nbs',            # the notebooks folder
          lib:str='doodle_fastai',  # the package folder
@@ -123,6 +153,7 @@ def main(nbs:str='nbs',            # the notebooks folder
     for pat in ['store_attr(', '@delegates', '@patch', '@call_parse']:
         n = {f.relative_to(root).as_posix(): t.count(pat) for f, t in src.items() if t.count(pat)}
         print(f'{pat}: {sum(n.values())}' + (f'  ({", ".join(f"{k} {v}" for k, v in n.items())})' if n else ''))
+    print('\n## Signatures and calls\n'); signature_report(lib)
     print('\n## Import graph (module [notebook] -> package modules it imports)\n')
     g = module_imports(lib); back = []
     for mod, deps in sorted(g.items(), key=lambda kv: (module_nb(lib, kv[0]) or '~', kv[0])):
