@@ -18,10 +18,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, HTMLResponse
 from starlette.routing import Route
+from .cli import cli_errors
 from .core import DrawingError, strokes_to_arrays, simplify_raw, encode_drawing, encode_raw
 from .ingest import open_db, ingest
 from .ingest_read import IngestError
-from .model import ModelFileError
 from .predict import Predictor
 
 # %% auto #0
@@ -371,8 +371,6 @@ def serve_app(model:str|Path|Predictor, # model directory from `export_model`, o
     return app
 
 # %% ../nbs/11_app.ipynb #5c29e346
-def _fail(msg): print(f'doodle-serve: error: {msg}', file=sys.stderr); sys.exit(2)
-
 @call_parse
 def main_serve(model:str=None,        # model directory written by `doodle-train` / `export_model` (required)
                db:str=None,           # SQLite database that "save" writes into, created if missing (default: no saving)
@@ -385,12 +383,12 @@ def main_serve(model:str=None,        # model directory written by `doodle-train
               ):
     "Serve a drawing page and its JSON API: the model guesses while you draw, and learns from the drawings you save"
     import uvicorn
-    if model is None: _fail('--model DIR is required (e.g. models/resnet18, written by doodle-train)')
-    try: pred = Predictor(model, device)
-    except (ModelFileError, FileNotFoundError, OSError) as e: _fail(e)
-    if db is not None and Path(db).exists() and not Path(db).is_file(): _fail(f'--db {db}: not a file')
-    try: sock = socket.create_server((host, port))
-    except OSError as e: _fail(f'cannot listen on {host}:{port} ({str(e.strerror or e).split(" (while")[0]})')
+    with cli_errors(main_serve, 'doodle-serve'):
+        if model is None: raise ValueError('--model DIR is required (e.g. models/resnet18, written by doodle-train)')
+        pred = Predictor(model, device)
+        if db is not None and Path(db).exists() and not Path(db).is_file(): raise ValueError(f'--db {db}: not a file')
+        try: sock = socket.create_server((host, port))
+        except OSError as e: raise OSError(f'cannot listen on {host}:{port} ({str(e.strerror or e).split(" (while")[0]})') from None
     app = serve_app(pred, db, wait_ms, max_batch if batching else 1)
     h, p = sock.getsockname()[:2]
     print(f'doodle-serve: {pred}, batching {f"up to {max_batch} drawings" + (f", waiting up to {wait_ms:g} ms under load" if wait_ms else "") if batching and max_batch > 1 else "off"}, '

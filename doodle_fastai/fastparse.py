@@ -75,7 +75,7 @@ def _scan_drawings(b, starts, ends):
     for r in range(len(starts)): m = max(m, ends[r]-starts[r])
     xs = np.empty(m, np.uint8); ys = np.empty(m, np.uint8); lens = np.empty(m, np.int64); o = 0
     for r in range(len(starts)):
-        p = _scan_drawing(b, starts[r], ends[r], out, o, lens, xs, ys)
+        p = _scan_drawing(b, starts[r], ends[r], out, o, lens=lens, xs=xs, ys=ys)
         if p >= 0: ok[r] = True; o = p
         offs[r+1] = o
     return out[:o], offs, ok
@@ -195,7 +195,7 @@ def _scan_csv(b, eof, nc, ik, idr, irec, enc, max_rows):
             elif _field_is(b, s, e, FALSE): rec[r] = 0
             elif e > s: st[r] = 1; r += 1; continue
         if enc:
-            p = _scan_drawing(b, fs[r, idr, 0], fs[r, idr, 1], out, o, lens, xs, ys)
+            p = _scan_drawing(b, fs[r, idr, 0], fs[r, idr, 1], out, o, lens=lens, xs=xs, ys=ys)
             if p < 0: st[r] = 1; r += 1; continue
             o = p; bo[r+1] = o
         r += 1
@@ -212,5 +212,5 @@ def scan_csv(buf:bytes,     # chunk of a Kaggle CSV (after the header)
              max_rows:int=1<<14, # stop after this many rows (memory is ~16 bytes x fields per row)
             )->dict:
     "Rows of a CSV chunk (blank lines skipped): `status` (0 plain, 1 needs the exact path), line, byte span, fields, key, recognized, blobs"
-    r, used, lines, st, line, span, fs, key, rec, out, bo = _scan_csv(np.frombuffer(buf, np.uint8), eof, nc, ik, idr, irec, enc, max_rows)
+    r, used, lines, st, line, span, fs, key, rec, out, bo = _scan_csv(np.frombuffer(buf, np.uint8), eof, nc, ik, idr, irec=irec, enc=enc, max_rows=max_rows)
     return dict(rows=r, used=used, lines=lines, status=st, line=line, span=span, fields=fs, key=key, rec=rec, blobs=out.tobytes(), offs=bo)

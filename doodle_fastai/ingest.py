@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
+from .cli import cli_errors, cli_error_line
 from .core import *
 from .fastparse import encode_drawings
 from .ingest_read import *
@@ -137,16 +138,17 @@ def _stage(con, src:Source, sid:int, batch:tuple, known:set, testkeys:set)->tupl
     test, rej, good, file = src.table == 'test', [], [], str(src.path)
     for line, kid, word, cc, rec, ts, d, err in recs:
         if err is None:
-            try: good.append((line, *_fields(kid, word, cc, rec, ts, test, known), d)); continue
+            try: good.append((line, *_fields(kid, word, cc, rec, ts, test=test, known=known), d)); continue
             except ValueError as e: err = str(e)
         rej.append((file, line, _key_or_none(kid), err))
-    trn, tst, sid1, raw = [], [], repeat(sid), int(src.raw)
-    if plain:  # plain CSV rows: fields checked and drawings encoded by scan_csv, words by `word_ok`
-        L, K, W, C, R, T, B = plain
-        if test: tst = list(zip(L, K, [w or None for w in W], C, B, repeat(None), repeat(0), sid1))
-        elif not testkeys: trn = list(zip(L, K, W, C, R, T, B, repeat(None), repeat(0), sid1))
+    trn, tst, raw = [], [], int(src.raw)
+    tail = (repeat(None), repeat(0), repeat(sid))   # raw, computed, src: the same for every plain row
+    if plain:  # plain CSV rows (lines, keys, words, countries, recognized, timestamps, blobs): checked and encoded by scan_csv, words by `word_ok`
+        L, K, W, C, *_, B = plain
+        if test: tst = list(zip(L, K, [w or None for w in W], C, B, *tail))
+        elif not testkeys: trn = list(zip(*plain, *tail))
         else:
-            for row in zip(L, K, W, C, R, T, B, repeat(None), repeat(0), sid1):
+            for row in zip(*plain, *tail):
                 if row[1] in testkeys: rej.append((file, row[0], row[1], 'key_id in the test set'))
                 else: trn.append(row)
     for (line, kid, word, cc, rec, ts, _), enc in zip(good, _encode(src, [g[-1] for g in good])):
@@ -235,7 +237,7 @@ def _plan(con, sources:list)->tuple:
     return todo, skipped
 
 # %% ../nbs/03_ingest.ipynb #444c23ab
-def _stage_source(con, s:Source, sid:int, start:int, batch:int, known:set, testkeys:set, fast:bool, pause:float, tick)->tuple:
+def _stage_source(con, s:Source, sid:int, start:int, *, batch:int, known:set, testkeys:set, fast:bool, pause:float, tick)->tuple:
     "Stage source `s` from line `start`, each batch in one transaction with its progress; returns (rows, rejects, damage or None)"
     word_ok = (lambda w: w == '' or w in known) if s.table == 'test' else bool
     rows = rejected = 0; line = max(start, s.fmt == 'csv')
@@ -303,7 +305,7 @@ def ingest(srcs:list,           # files or folders: Kaggle CSVs, Google ndjson (
             st['batches'] += 1
             if pb and time.time() - last_t > 0.5: pb.update(min(pb.total, (done_b + pos) >> 20)); pb.comment = s.path.name; last_t = time.time()
         for s, sid, start in todo:
-            n, r, damage = _stage_source(con, s, sid, start, batch, known, testkeys, fast, pause[0], tick)
+            n, r, damage = _stage_source(con, s, sid, start, batch=batch, known=known, testkeys=testkeys, fast=fast, pause=pause[0], tick=tick)
             st['staged'] += n; st['rejected'] += r; st['files'] += 1; done_b += s.size
             if damage: st['damaged'].append(damage)
             if progress and not bar and not quiet: log(f'{s.path.name}: {n:,} rows staged, {r:,} rejected' + (' (damaged file)' if damage else ''))
@@ -376,10 +378,9 @@ def main(*srcs:str,         # files or folders: Kaggle CSVs (those named test* g
          progress:bool=True, # show progress: a bar in a terminal, one line per file when the output is redirected
         ):
     "Load Quick, Draw! drawings (Kaggle CSV, Google ndjson, simplified or raw, optionally .gz; files or folders) into a SQLite database. Bad rows go to the rejects table."
-    def fail(msg): sys.stderr.write(f'doodle-ingest: error: {msg}\n'); sys.exit(2)
-    if not srcs: fail('no source given: doodle-ingest SRC [SRC ...] --db PATH')
-    try: st = ingest(list(srcs), db, batch=batch_mb * 2**20, progress=progress, timeout=timeout)
-    except IngestError as e: fail(e)
-    print(format_summary(db_summary(db)))
-    for d in st['damaged']: sys.stderr.write(f'doodle-ingest: error: {d}\n')
+    with cli_errors(main, 'doodle-ingest'):
+        if not srcs: raise IngestError('no source given: doodle-ingest SRC [SRC ...] --db PATH')
+        st = ingest(list(srcs), db, batch=batch_mb * 2**20, progress=progress, timeout=timeout)
+        print(format_summary(db_summary(db)))
+    for d in st['damaged']: print(cli_error_line('doodle-ingest', d)[0], file=sys.stderr)   # the run is done: one line per damaged file
     if st['damaged']: sys.exit(2)

@@ -26,7 +26,7 @@ class IngestError(ValueError):
 MAX_LINE = 1 << 24  # longest ndjson line or CSV row read (16 MiB); longer ones are rejected
 MAX_COLUMNS = 64    # most columns a CSV header may have
 BOM = b'\xef\xbb\xbf' # UTF-8 byte order mark, accepted (and dropped) at the start of any source
-csv.field_size_limit(MAX_LINE)
+_ = csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))  # only ever raised (`files` raises it too): import order does not matter
 
 # %% ../nbs/02_ingest_read.ipynb #f381cc3e
 _EXTS = ('.csv', '.csv.gz', '.ndjson', '.ndjson.gz')
@@ -231,7 +231,7 @@ def csv_batches(src:Source,  # the source: a Kaggle CSV
             r = scan_csv(buf, eof and not f.damage, *args)
             rest = buf[r['used']:]
             last = eof and not f.damage and not rest
-            if r['rows'] or last: yield csv_batch(src, r, buf, line, hdr, word_ok, fast), line + r['lines'], last
+            if r['rows'] or last: yield csv_batch(src, r, buf, line, hdr, word_ok, fast=fast), line + r['lines'], last
             line, buf = line + r['lines'], rest
             if r['rows'] < _ROWS: break
         if not eof and len(buf) > MAX_LINE:                 # one row longer than any real drawing, or an unclosed quote

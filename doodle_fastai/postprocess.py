@@ -6,94 +6,21 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/postprocess.html.md"""
 
 # %% ../nbs/07_postprocess.ipynb #f233b1e6
 from __future__ import annotations
-import csv, io, json, os, shutil, sqlite3, subprocess, sys, tempfile
-from contextlib import contextmanager
+import json
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
-from fastcore.script import call_parse, is_cli
+from fastcore.script import call_parse
 from typing import Annotated
 from .core import word_to_label, parse_key_id
 from .model import map3, top3
-
-_ = csv.field_size_limit(1 << 30)  # a drawing cell can exceed the default 128 KiB
+from .files import csv_rows, atomic_write, check_out
+from .cli import cli_errors
 
 # %% auto #0
-__all__ = ['csv_rows', 'atomic_write', 'check_out', 'cli_errors', 'Preds', 'is_probs_file', 'check_weights', 'ensemble',
-           'balance_weights', 'rebalance', 'top3_labels', 'write_submission', 'read_key_words', 'ranks_to_scores',
-           'map3_ranks', 'score_table', 'evaluate_submission', 'evaluate_preds', 'blend_weight', 'main_ensemble',
-           'main_evaluate', 'ScriptRunner']
-
-# %% ../nbs/07_postprocess.ipynb #5d1e0a03
-def _bad_utf8(fields:list)->tuple|None:
-    "(field index, byte) of the first byte that was not UTF-8 (decoded with `surrogateescape`), else None"
-    for i, s in enumerate(fields):
-        try: s.encode('utf-8')
-        except UnicodeEncodeError as e: return i, ord(s[e.start]) - 0xDC00
-    return None
-
-def csv_rows(path,          # CSV file: UTF-8, with or without a byte-order mark
-             columns:list,  # names of the columns to return; the header must have them all
-            ):              # yields (first line, last line, values (None where a field is missing), reason or None)
-    "Stream a CSV's non-blank data rows with their line numbers; a row that cannot be read whole comes with a reason"
-    with open(path, 'rb') as raw:
-        rd = csv.reader(io.TextIOWrapper(raw, encoding='utf-8-sig', errors='surrogateescape', newline=''))
-        try: head = next(rd)
-        except StopIteration: raise ValueError(f'{path}: empty file, expected a header naming {", ".join(columns)}') from None
-        except csv.Error as e: raise ValueError(f'{path}, line 1: unreadable header ({e})') from None
-        if (b := _bad_utf8(head)) is not None: raise ValueError(f'{path}, line 1: header has byte 0x{b[1]:02x}, not UTF-8')
-        if missing := [c for c in columns if c not in head]: raise ValueError(f'{path}: header lacks column(s) {missing}, got {head[:6]}')
-        idx, prev = [head.index(c) for c in columns], rd.line_num
-        while True:
-            try: row = next(rd)
-            except StopIteration: return
-            except csv.Error as e: yield prev+1, rd.line_num, None, f'unreadable CSV row ({e})'; prev = rd.line_num; continue
-            first, prev = prev+1, rd.line_num
-            if not row: continue   # a blank line is no row
-            vals = [row[i] if i < len(row) else None for i in idx]
-            span = '' if prev == first else f' (lines {first}-{prev})'
-            if (b := _bad_utf8(row)) is not None: why = f'byte 0x{b[1]:02x} in field {b[0]+1} is not UTF-8'
-            elif len(row) != len(head): why = f'{len(row)} fields, the header has {len(head)}{span}'
-            else: why = None
-            yield first, prev, vals, why
-
-# %% ../nbs/07_postprocess.ipynb #5d1e0a07
-def atomic_write(path,   # file to write (its folder is created when missing)
-                 write,  # `write(f)` writes the content into the binary file object `f`
-                )->Path: # `path`, exactly as given
-    "Write `path` through a temporary file in its folder, renamed into place: never half-written, never another name"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f: write(f)
-        um = os.umask(0); os.umask(um); os.chmod(tmp, 0o666 & ~um)   # the permissions `open` would give
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-    return path
-
-# %% ../nbs/07_postprocess.ipynb #5d1e0a09
-def check_out(path,          # an output file a tool is about to write
-              what='--out',  # the option that named it, for the message
-             )->Path:        # `path`
-    "Refuse, before any work is done, an output path that cannot be written: a folder, below a file, or read-only"
-    p = Path(path); a = p.parent
-    if str(path) == '' or p.is_dir(): raise ValueError(f'{what} {str(path)!r} is a folder, not a file')
-    while not a.exists() and a != a.parent: a = a.parent   # the first folder that exists (missing ones are created)
-    if not a.is_dir(): raise ValueError(f'{what} {p}: {a} is a file, not a folder')
-    if not os.access(a, os.W_OK | os.X_OK): raise ValueError(f'{what} {p}: folder {a} is not writable')
-    return p
-
-# %% ../nbs/07_postprocess.ipynb #5d1e0a11
-@contextmanager
-def cli_errors(func, # the `call_parse` function of the console script, e.g. `main_ensemble`
-              ):
-    "In `func`'s console-script run, a `ValueError`/`OSError`/`sqlite3.Error` becomes one line on stderr and exit status 2"
-    try: yield
-    except (ValueError, OSError, sqlite3.Error) as e:
-        if not is_cli(func): raise   # a Python call (or another tool's CLI, e.g. nbdev-test running this notebook)
-        print(f'{Path(sys.argv[0]).name}: error: {" ".join(str(e).split())}', file=sys.stderr)   # one line, whatever the message holds
-        raise SystemExit(2) from None
+__all__ = ['Preds', 'is_probs_file', 'check_weights', 'ensemble', 'balance_weights', 'rebalance', 'top3_labels',
+           'write_submission', 'read_key_words', 'ranks_to_scores', 'map3_ranks', 'score_table', 'evaluate_submission',
+           'evaluate_preds', 'blend_weight', 'main_ensemble', 'main_evaluate']
 
 # %% ../nbs/07_postprocess.ipynb #053555ee
 class Preds:
@@ -401,7 +328,7 @@ def main_ensemble(*probs:str,          # probability files written by doodle-pre
                   valid_labels:str=None, # the validation drawings' answers (`key_id,word` CSV, e.g. `valid_labels.csv` from doodle-train)
                  ):
     "Console script `doodle-ensemble`: weighted ensemble of saved probability files (aligned by key_id and category name) into a submission"
-    with cli_errors(main_ensemble):
+    with cli_errors(main_ensemble, 'doodle-ensemble'):
         if not probs: raise ValueError('give at least one probability file')
         if out is None: raise ValueError('--out is required')
         w = None if weights is None else check_weights(weights, len(probs))
@@ -429,7 +356,7 @@ def main_evaluate(pred:Annotated[str, {'required': True}]=None, # submission CSV
                   per_category:str=None, # write the per-category table to this CSV
                  ):
     "Console script `doodle-evaluate`: MAP@3, accuracy and per-category recall of a submission or probability file"
-    with cli_errors(main_evaluate):
+    with cli_errors(main_evaluate, 'doodle-evaluate'):
         if pred is None or labels is None: raise ValueError('--pred and --labels are required')
         if worst < 0: raise ValueError(f'--worst must be >= 0, got {worst}')
         if per_category is not None:
@@ -443,53 +370,3 @@ def main_evaluate(pred:Annotated[str, {'required': True}]=None, # submission CSV
     print(' '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}' for k,v in summ.items()))
     if worst: print(per.sort_values(['map3', 'word']).head(worst).to_string(index=False, float_format='%.3f'))
     return summ
-
-# %% ../nbs/07_postprocess.ipynb #5d1e0a28
-_ZYGOTE = r'''
-import json, os, runpy, sys, time, traceback
-for m in sys.argv[1:]: __import__(m)
-print('ready', flush=True)
-for line in sys.stdin:
-    q = json.loads(line); sys.stdout.flush(); sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        os.chdir(q['cwd'])
-        for fd, name in ((1, q['out']), (2, q['err'])): os.dup2(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-        sys.argv, code = [q['exe'], *q['args']], 0
-        try: runpy.run_path(q['exe'], run_name='__main__')
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
-            if not isinstance(e.code, (int, type(None))): print(e.code, file=sys.stderr)
-        except BaseException: traceback.print_exc(); code = 1
-        sys.stdout.flush(); sys.stderr.flush(); os._exit(code)
-    t0 = time.time()
-    while (r := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.time() - t0 < q['timeout']: time.sleep(0.005)
-    if r[0] == 0: os.kill(pid, 9); r = os.waitpid(pid, 0)
-    print(json.dumps(dict(rc=os.waitstatus_to_exitcode(r[1]), secs=time.time() - t0)), flush=True)
-'''
-
-class ScriptRunner:
-    "Run installed console scripts in forked children of one warm interpreter: real processes, exit codes and output"
-    def __init__(self, modules=('doodle_fastai.postprocess',), # modules the warm interpreter imports once
-                 bindir=None,  # where the console scripts are (default: next to `sys.executable`)
-                ):
-        self.bindir, self.tmp = Path(bindir or Path(sys.executable).parent), tempfile.mkdtemp()
-        self.proc = subprocess.Popen([sys.executable, '-c', _ZYGOTE, *modules], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        if self.proc.stdout.readline().strip() != 'ready': raise RuntimeError('the warm interpreter did not start')
-
-    def __call__(self, script:str, # console script name, e.g. `doodle-ensemble`
-                 *args,            # its command-line arguments
-                 timeout:float=120, # seconds before the child is killed
-                 cwd=None,          # working directory (default: the current one)
-                )->subprocess.CompletedProcess: # with returncode, stdout, stderr (text)
-        "Run `script *args` in a fresh forked process and wait for it"
-        out, err = Path(self.tmp)/'out', Path(self.tmp)/'err'
-        q = dict(exe=str(self.bindir/script), args=[str(a) for a in args], out=str(out), err=str(err), timeout=timeout, cwd=str(cwd or os.getcwd()))
-        self.proc.stdin.write(json.dumps(q) + '\n'); self.proc.stdin.flush()
-        if not (line := self.proc.stdout.readline()): raise RuntimeError(f'the warm interpreter exited (status {self.proc.wait()})')
-        r = json.loads(line)
-        return subprocess.CompletedProcess([script, *q['args']], r['rc'], out.read_text(errors='replace'), err.read_text(errors='replace'))
-
-    def close(self):
-        "Stop the warm interpreter and remove its files"
-        self.proc.stdin.close(); self.proc.terminate(); self.proc.wait(); shutil.rmtree(self.tmp, ignore_errors=True)

@@ -14,95 +14,19 @@ from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
 from .core import DrawingError, parse_drawing, encode_drawing, simplify_raw, sample_dir, parse_key_id, interactive, REPO, is_raw
 from .model import load_model, ModelFileError
-from .ingest import open_db, encode_drawings
-from .render import render_blobs
+from .testset import count_test_rows, test_batches
+from fastcore.meta import delegates
+from .render import RenderSpec, render_blobs
 from fastai.torch_core import default_device
 from .data import to_model_input  # the package's __init__ filters fastai's torch.jit.script warning
 from .seq import seq_inputs, seq_flip
-from .postprocess import (Preds, write_submission, evaluate_submission, evaluate_preds, read_key_words, csv_rows,
-                                       atomic_write, check_out, cli_errors)
+from .files import atomic_write, check_out
+from .cli import cli_errors
+from .postprocess import Preds, write_submission, evaluate_submission, evaluate_preds, read_key_words
 
 # %% auto #0
-__all__ = ['is_sqlite', 'count_test_rows', 'test_batches', 'default_model_dir', 'check_device', 'Predictor', 'predict_drawing',
-           'predict_test', 'predict_file', 'main_predict', 'evaluate_variants']
-
-# %% ../nbs/09_predict.ipynb #4bbb0dde
-def is_sqlite(path, # file to check
-             )->bool:
-    "True when `path` is an SQLite database (by its header, not its name)"
-    with open(path, 'rb') as f: return f.read(16) == b'SQLite format 3\x00'
-
-# %% ../nbs/09_predict.ipynb #6a0c0001
-def _csv_rows(path):
-    "(line, key_id|None, drawing text|None, reason|None) per data row of a test CSV; a repeated key_id is only reported"
-    seen = {}
-    for line, _, vals, why in csv_rows(path, ['key_id', 'drawing']):
-        k, text = vals or (None, None)
-        try: key = parse_key_id(k)
-        except ValueError as e: yield line, None, None, why or str(e); continue
-        if key in seen: yield line, None, None, f'key_id {key} repeats line {seen[key]}'; continue
-        seen[key] = line
-        yield line, key, (text if why is None else None), why
-
-# %% ../nbs/09_predict.ipynb #18d2a034
-def _csv_batches(path, bs):
-    rows = _csv_rows(path)
-    while batch := list(itertools.islice(rows, bs)):
-        blobs = iter(encode_drawings([t for _,_,t,why in batch if why is None]))   # ingest's fast validating encoder
-        out = []
-        for line, key, _, why in batch:
-            b = next(blobs) if why is None else None
-            out.append((line, key, None, None, str(b)) if isinstance(b, Exception) else (line, key, b, None, why))
-        yield out
-
-# %% ../nbs/09_predict.ipynb #6a0c0002
-def _has_table(con, name): return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
-
-def _db_batches(path, bs, raw):
-    con = open_db(path, readonly=True, check_same_thread=False)  # read by the prefetch thread
-    try:
-        last, col = -2**63, ', raw' if raw else ', NULL'
-        while rows := con.execute(f'SELECT key_id, drawing{col} FROM test WHERE key_id > ? ORDER BY key_id LIMIT ?', (last, bs)).fetchall():
-            last = rows[-1][0]
-            yield [(None, k, d, r, None if d else 'empty drawing blob') for k,d,r in rows]
-        if not (_has_table(con, 'rejects') and _has_table(con, 'sources')): return
-        # rows of the test sources that ingestion rejected: they still need a submission row (once per key_id)
-        rej = con.execute("""SELECT line, key_id, reason, file FROM rejects WHERE key_id IS NOT NULL AND key_id NOT IN (SELECT key_id FROM test)
-                             AND file IN (SELECT path FROM sources WHERE tbl = 'test') ORDER BY file, line""").fetchall()
-        seen = set(); rej = [r for r in rej if not (r[1] in seen or seen.add(r[1]))]
-        for i in range(0, len(rej), bs): yield [(f'{f}:{l}', k, None, None, f'rejected at ingestion: {why}') for l,k,why,f in rej[i:i+bs]]
-    finally: con.close()
-
-# %% ../nbs/09_predict.ipynb #6a0c0003
-def count_test_rows(path, # test CSV or database
-                   )->int:
-    "Number of rows of a test CSV (newlines, fast; drawings hold none) or of a database's `test` table"
-    if is_sqlite(path):
-        con = open_db(path, readonly=True)
-        try: return con.execute('SELECT count(*) FROM test').fetchone()[0]
-        finally: con.close()
-    with open(path, 'rb') as f: return max(sum(b.count(b'\n') for b in iter(lambda: f.read(1 << 24), b'')) - 1, 0)
-
-# %% ../nbs/09_predict.ipynb #6a0c0004
-def _isint(v): return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-def test_batches(path, # test CSV or database
-                 bs:int=256, # rows per batch, >= 1
-                 raw:bool=False, # also read raw blobs (database only; for models with time channels)
-                ):     # yields lists of (line, key_id|None, blob|None, raw|None, reason|None)
-    "Stream a test CSV or database in batches of validated rows; bad rows come with a reason instead of a blob"
-    path = Path(path)
-    if not _isint(bs) or bs < 1: raise ValueError(f'batch size must be an integer >= 1, got {bs!r}')
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such test file')
-    if is_sqlite(path):
-        con = open_db(path, readonly=True)
-        try:
-            if not _has_table(con, 'test'): raise ValueError(f'{path}: database has no test table (ingest a test CSV into it first)')
-        finally: con.close()
-        return _db_batches(path, bs, raw)
-    if raw: raise ValueError(f'{path}: this model needs raw strokes with timing; predict from a database with raw test data')
-    next(csv_rows(path, ['key_id', 'drawing']), None)   # refuse a bad header now, not at the first batch
-    return _csv_batches(path, bs)
+__all__ = ['default_model_dir', 'check_device', 'Predictor', 'predict_drawing', 'predict_test', 'predict_file', 'main_predict',
+           'evaluate_variants']
 
 # %% ../nbs/09_predict.ipynb #4daeede9
 def default_model_dir()->Path:
@@ -134,16 +58,18 @@ class Predictor:
         self.model_dir, self.device = Path(model_dir or default_model_dir()), check_device(device)
         self.model, self.meta = load_model(self.model_dir, self.device)
         self.model.to(memory_format=torch.channels_last)   # same numbers, faster convolutions on CPU and GPU
-        self.categories, self.size, self.render_kw = self.meta['categories'], self.meta['size'], self.meta['render_kw']
+        self.categories, self.spec = self.meta['categories'], RenderSpec.from_meta(self.meta)   # the spec it was trained with
         self.kind, self.seq = self.meta.get('input', 'image'), self.meta.get('seq') or {}   # `image` or `sequence` (`seq` settings)
-        self.needs_raw, self.tta, self.amp = bool(self.render_kw.get('time_channels') or self.seq.get('time')), tta, amp
+        self.needs_raw, self.tta, self.amp = bool(self.spec.time_channels or self.seq.get('time')), tta, amp
 
+    @property
+    def size(self): return self.spec.size
     def __repr__(self): return f'Predictor({self.model_dir}, {self.meta["arch"]} {len(self.categories)} classes at {self.size}px, {self.device})'
 
     def render(self, blobs:list, raws:list=None)->np.ndarray:
         "The model's input as in training: images (B, size, size, 3) uint8, or `seq.seq_inputs` step sequences for a sequence model"
         if self.kind == 'sequence': return seq_inputs(blobs, raws, self.seq['max_len'], self.seq['time'], self.seq.get('pos', False))
-        return render_blobs(blobs, size=self.size, raws=raws, **self.render_kw)
+        return render_blobs(blobs, self.spec, raws=raws)
 
     @torch.inference_mode()
     def probs(self, imgs:np.ndarray, flip:bool=False)->tuple:
@@ -249,37 +175,36 @@ def _report_rejects(rej, out, log):
     if len(rej) > 10: print(f'... and {len(rej)-10} more bad rows', file=sys.stderr)
     if len(rej): log(f'{len(rej)} bad rows (given the fallback prediction when they have a key_id) listed in {out}')
 
-def predict_file(model,            # model directory from `export_model`
+@delegates(Predictor.__init__, but=['model_dir'])
+def predict_file(model,            # model directory from `export_model`, or a loaded `Predictor`
                  test,             # test CSV (`key_id,countrycode,drawing`) or database with a `test` table
                  out='submission.csv', # submission CSV to write
                  labels=None,      # optional labels CSV (`key_id,word`) to score the submission
-                 device=None,      # 'cpu', 'cuda', ... (default: fastai's `default_device()`)
                  bs:int=256,       # batch size
-                 tta:float=0.,     # flip TTA weight (0: off)
-                 amp:bool=False,   # mixed precision (bfloat16 on CPU, float16 on CUDA)
-                 balance:bool=False,    # rebalance to a balanced test set before taking the top 3
-                 probs_out=None,   # probability file, exactly this name (default: `<out stem>.probs.npz`)
+                 rebalance:bool=False, # rebalance to a balanced test set before taking the top 3
+                 probs=None,       # probability file, exactly this name (default: `<out stem>.probs.npz`)
                  progress:bool=True, # show progress (a bar when interactive, else a line per tenth)
                  log=print,        # progress messages
+                 **kwargs,         # `Predictor` options when `model` is a directory: device, tta, amp
                 )->dict:           # summary: counts, throughput, paths and (with `labels`) the scores
     "Predict a test set and write a Kaggle submission, its probability file and its rejects"
-    out = check_out(out); probs_out = check_out(probs_out or out.with_suffix('.probs.npz'), 'probs file')
+    out = check_out(out); probs_out = check_out(probs or out.with_suffix('.probs.npz'), 'probs file')
     rej_out = check_out(out.with_suffix('.rejects.csv'), 'rejects file')
     if len({p.resolve() for p in (out, probs_out, rej_out)}) < 3: raise ValueError(f'the submission, probability and rejects files must differ: {out}, {probs_out}, {rej_out}')
     for src in (test, labels):
         if src is not None and any(p.resolve() == Path(src).resolve() for p in (out, probs_out, rej_out)): raise ValueError(f'an output would overwrite the input {src}')
     lab = None if labels is None else read_key_words(labels)   # a bad labels file is refused before the long part
-    pred = Predictor(model, device, tta, amp)
+    pred = model if isinstance(model, Predictor) else Predictor(model, **kwargs)
     t0 = time.time()
     r = predict_test(pred, test, bs, progress=progress, log=log)
     secs = time.time() - t0
-    probs = r['probs'] if r['flipped'] is None else (1-tta)*r['probs'] + tta*r['flipped']
+    probs = r['probs'] if r['flipped'] is None else (1-pred.tta)*r['probs'] + pred.tta*r['flipped']
     preds = Preds(probs, r['key_ids'], pred.categories, r['bad'])
     preds.save(probs_out)
     _report_rejects(r['rejects'], rej_out, log)
-    write_submission(out, preds.rebalanced() if balance else preds)
+    write_submission(out, preds.rebalanced() if rebalance else preds)
     res = dict(n_test=len(preds), n_bad=len(r['rejects']), predict_s=round(secs, 2), drawings_per_s=round(len(preds)/max(secs, 1e-9), 1),
-               submission=str(out), probs_file=str(probs_out), rejects_file=str(rej_out), tta=tta, balance=balance)
+               submission=str(out), probs_file=str(probs_out), rejects_file=str(rej_out), tta=pred.tta, balance=rebalance)
     log(f'{len(preds)} drawings in {secs:.1f}s ({res["drawings_per_s"]}/s) on {pred.device}; submission written to {out}')
     if lab is not None:
         summ, _ = evaluate_submission(out, lab)
@@ -302,12 +227,12 @@ def main_predict(model:str=None,  # model directory (model.safetensors + model.j
                  progress:bool=True, # show progress (a bar in a terminal, a line per tenth when redirected); --no-progress: none
                 ):
     "Console script `doodle-predict`: predict a test CSV or database into a Kaggle submission"
-    with cli_errors(main_predict):
+    with cli_errors(main_predict, 'doodle-predict'):
         if not _isint(bs) or bs < 1: raise ValueError(f'--bs must be an integer >= 1, got {bs}')
         if not 0 <= tta <= 1: raise ValueError(f'--tta must be between 0 and 1, got {tta}')
         check_device(device)
-        predict_file(model or default_model_dir(), test or sample_dir()/'test_simplified.csv', out, labels, device, bs, tta, amp,
-                     rebalance, probs, progress)
+        predict_file(model or default_model_dir(), test or sample_dir()/'test_simplified.csv', out, labels, bs=bs, rebalance=rebalance,
+                     probs=probs, progress=progress, device=device, tta=tta, amp=amp)
 
 # %% ../nbs/09_predict.ipynb #1d0d28f7
 def evaluate_variants(model_dir,           # model directory

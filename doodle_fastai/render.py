@@ -40,7 +40,7 @@ def frame(size:int,     # image size in px
     if size - 1 - 2*off <= 0: raise ValueError(f'size {size} too small for lw={lw} and border={border}')
     return off, (size - 1 - 2*off)/255
 
-# %% ../nbs/04_render.ipynb #6d874896
+# %% ../nbs/04_render.ipynb #0a7ca25f
 _FIELDS = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
                time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
 
@@ -55,7 +55,7 @@ def _field_ok(k, v, size)->bool:
     p = None if v is None else np.asarray(v)
     return p is None or (p.ndim == 2 and p.shape[1] == 3 and len(p) > 0 and p.dtype.kind in 'iu' and ((p >= 0) & (p <= 255)).all())
 
-# %% ../nbs/04_render.ipynb #68d5ab09
+# %% ../nbs/04_render.ipynb #bc859243
 class RenderSpec:
     "How a stored drawing becomes an image: size, line width, margin, stroke colours; the one owner of their defaults"
     def __init__(self,
@@ -82,7 +82,7 @@ class RenderSpec:
         "A copy with some settings changed"
         return RenderSpec(**{'size': self.size, 'palette': self.palette, **{k: getattr(self, k) for k in ('lw', 'border', 'time_channels')}, **kw})
 
-# %% ../nbs/04_render.ipynb #8b86a7fe
+# %% ../nbs/04_render.ipynb #617ee48a
 @patch
 def at(self:RenderSpec, size:int,   # the stage's image size in px
        scale_lw:bool=True,         # scale the line width with the size
@@ -90,7 +90,7 @@ def at(self:RenderSpec, size:int,   # the stage's image size in px
     "This spec at `size` px, lines scaled with the size (so it is this picture, scaled)"
     return self.replace(size=size, lw=self.lw*size/self.size if scale_lw and size != self.size else self.lw)
 
-# %% ../nbs/04_render.ipynb #719243bc
+# %% ../nbs/04_render.ipynb #8d463588
 @patch
 def meta(self:RenderSpec)->dict:
     "`size` and `render_kw`, as a model's `model.json` records them"
@@ -107,7 +107,7 @@ def from_meta(cls:RenderSpec, meta:dict, # a `model.json`'s contents (or `spec.m
         if not _field_ok(k, v, size): raise ValueError(f'render_kw.{k} {v!r} is not {_FIELDS[k]}')
     return cls(size, **rk)
 
-# %% ../nbs/04_render.ipynb #e2211aea
+# %% ../nbs/04_render.ipynb #4168927e
 def as_spec(spec:RenderSpec|int|None, # a spec, an image size (the default spec at that size), or None (the default spec)
            )->RenderSpec:
     "The `RenderSpec` the renderer's functions take: an int is shorthand for `RenderSpec(size)`"

@@ -6,24 +6,23 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/seq.html.md"""
 
 # %% ../nbs/08_seq.ipynb #66b84c82
 from __future__ import annotations
-import tempfile
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from fastai.learner import Learner
-from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
-from fastai.metrics import accuracy
 from fastai.callback.training import GradientClip
 import fastai.callback.schedule  # patches Learner.fit_one_cycle / lr_find
 from fastai.data.core import DataLoaders
 from fastai.torch_core import TensorCategory
 from .core import DrawingError, decode_drawing, stroke_times, sample_dir
+from .render import RenderSpec, as_spec
 from .data import DoodleDataset, DoodleDL, doodle_dls
 from .model import map3, SEQ_MAX_LEN, StrokeSeqNet
+from .learner import basic_learner
 
 # %% auto #0
 __all__ = ['drawing_seq', 'seq_to_strokes', 'point_times', 'seq_batch', 'seq_inputs', 'seq_flip', 'SeqDataset', 'seq_dls',
-           'seq_learner', 'seq_setup', 'save_valid']
+           'seq_learner']
 
 # %% ../nbs/08_seq.ipynb #80086bf9
 def drawing_seq(lens:np.ndarray,       # points per stroke (S,)
@@ -124,7 +123,7 @@ class SeqDataset(DoodleDataset):
                  time:bool=False,               # add the time channel (raw drawings only)
                  pos:bool=True,                 # add the position channels (see `drawing_seq`)
                 ):
-        super().__init__(ds.reader, ds.keys, ds.labels, ds.vocab, ds.size, ds.render_kw, ds.item_tfm, ds.split_idx)
+        super().__init__(ds.reader, ds.keys, ds.labels, ds.vocab, spec=ds.spec, item_tfm=ds.item_tfm, split_idx=ds.split_idx)
         self.max_len, self.time, self.pos = max_len, time, pos
     @property
     def n_ch(self): return 3 + 2*self.pos + self.time
@@ -144,14 +143,15 @@ def seq_dls(db:str|Path,              # SQLite database written by `ingest`
             max_len:int=SEQ_MAX_LEN,   # points kept per drawing
             time:bool=False,           # add the time channel (only drawings stored with raw strokes)
             pos:bool=True,             # add the position channels (False: the tutorial's encoding exactly)
-            size:int=64,               # render size of the pictures of the data (top losses)
+            spec:RenderSpec|int=64,    # how the pictures of the data (top losses) are drawn (`render.as_spec`)
             device=None,               # where batches go (default: CUDA when available)
-            **kwargs,                  # `doodle_dls` arguments: valid_pct, words, per_cat, num_workers, conn, seed, item_tfm
+            **kwargs,                  # `doodle_dls` arguments: valid_pct, words, per_cat, num_workers, seed, item_tfm
            )->DataLoaders:
     "fastai DataLoaders of padded step sequences over the same selection and split as `doodle_dls`"
-    img = doodle_dls(db, size=size, bs=bs, render_kw={'time_channels': True} if time else None, device=device, **kwargs)
+    spec = as_spec(spec)
+    img = doodle_dls(db, spec.replace(time_channels=True) if time else spec, bs=bs, device=device, **kwargs)   # time: only drawings with raw strokes
     tr, va = img.train, img.valid
-    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time, pos), bs=dl.bs, shuffle=shuffle, drop_last=drop,
+    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time=time, pos=pos), bs=dl.bs, shuffle=shuffle, drop_last=drop,
                                            num_workers=dl.num_workers, device=img.device, pin_memory=dl.pin_memory)
     return DataLoaders(mk(tr, True, True), mk(va, False, False), device=img.device)
 
@@ -162,36 +162,7 @@ def seq_learner(dls:DataLoaders,       # DataLoaders from `seq_dls`
                 clip:float=1.,          # gradient-norm clipping
                 **kwargs,               # `StrokeSeqNet` arguments (convs, kernels, hidden, layers, dropout)
                )->Learner:
-    "A fastai `Learner` with a `StrokeSeqNet` for `dls`, MAP@3 and accuracy"
+    "A `learner.basic_learner` with a `StrokeSeqNet` for `dls` and gradient clipping"
     ds = dls.train_ds
-    model = StrokeSeqNet(dls.c, ds.n_ch, max_len=ds.max_len, time=ds.time, pos=ds.pos, **kwargs)
-    loss = LabelSmoothingCrossEntropyFlat(eps=smoothing) if smoothing else CrossEntropyLossFlat()
-    return Learner(dls, model, loss_func=loss, metrics=[map3, accuracy], path=path, cbs=[GradientClip(clip)],
-                   model_dir=tempfile.gettempdir())
-
-# %% ../nbs/08_seq.ipynb #b5611b87
-def seq_setup(db:str|Path,           # SQLite database
-              sizes:list,             # the CNN schedule's sizes (only the last is used, for pictures)
-              epochs:list,            # the CNN schedule's epochs (summed into one stage)
-              bs:int=64,              # batch size
-              path:str|Path='.',      # learner path (the model directory)
-              smoothing:float=0.,     # label smoothing
-              **kwargs,               # `seq_dls`/`doodle_dls` arguments (valid_pct, words, per_cat, num_workers, seed, item_tfm, device, max_len, time)
-             )->tuple:                # (dls, learner, sizes, epochs) for the rest of `train`
-    "DataLoaders, learner and the one-stage schedule for `doodle-train --arch lstm`"
-    dls = seq_dls(db, bs=bs, size=sizes[-1], **kwargs)
-    return dls, seq_learner(dls, path=path, smoothing=smoothing), [sizes[-1]], [sum(epochs)]
-
-# %% ../nbs/08_seq.ipynb #94700cf0
-def save_valid(preds:torch.Tensor,     # validation probabilities (N, C), in the dataset's order
-               targs:torch.Tensor,     # their class ids (N,)
-               ds:DoodleDataset,       # the validation dataset (either kind): its keys and vocab
-               out:str|Path,           # model directory
-              )->tuple:                # (probability file, labels file)
-    "Save the validation split's probabilities (`valid.probs.npz`) and answers (`valid_labels.csv`) in `out`"
-    from doodle_fastai.postprocess import Preds
-    import pandas as pd
-    out = Path(out)
-    Preds(np.asarray(preds, np.float32), ds.keys, ds.vocab).save(out/'valid.probs.npz')
-    pd.DataFrame({'key_id': ds.keys, 'word': [ds.vocab[i] for i in np.asarray(targs).tolist()]}).to_csv(out/'valid_labels.csv', index=False)
-    return out/'valid.probs.npz', out/'valid_labels.csv'
+    model = StrokeSeqNet(dls.c, max_len=ds.max_len, time=ds.time, pos=ds.pos, **kwargs)
+    return basic_learner(dls, model, path=path, smoothing=smoothing, cbs=[GradientClip(clip)])

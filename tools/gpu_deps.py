@@ -58,7 +58,8 @@ def load_everything():
     "Import what the GPU check runs; return the names of the notebooks whose imports were included"
     sys.path.insert(0, str(REPO))
     import doodle_fastai
-    for m in pkgutil.iter_modules(doodle_fastai.__path__): importlib.import_module('doodle_fastai.' + m.name)
+    for m in pkgutil.walk_packages(doodle_fastai.__path__, 'doodle_fastai.'):  # subpackages' modules too (bench.*)
+        if not m.name.startswith('doodle_fastai._dev.'): importlib.import_module(m.name)  # dev tooling: not on the GPU machine
     import nbdev, nbdev.test
     from execnb.shell import CaptureShell
     sh = CaptureShell()  # a result, a failing cell (traceback formatting) and a plot: what nbdev's runner meets in a notebook

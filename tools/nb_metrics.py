@@ -124,11 +124,16 @@ def call_stats(lib:Path)->tuple:
                 calls.append((k, f'{rel}:{n.lineno} {ast.unparse(n.func)}'))
     return sorted(funcs, reverse=True), sorted(calls, reverse=True)
 
-def signature_report(lib:Path, max_params:int=10, max_pos:int=6, faces:tuple=('train', 'main')):
+def cli_faces(lib:Path)->set:
+    "Functions whose signature is a console script's flags: `train`, every `main*`, and the benchmarks `doodle-bench` runs"
+    cli = lib/'bench'/'cli.py'
+    return {'train', *re.findall(r"'[\w.]+:(\w+)'", cli.read_text() if cli.exists() else '')}
+
+def signature_report(lib:Path, max_params:int=10, max_pos:int=6):
     "Print the functions over `max_params` parameters (the CLI faces apart) and the calls over `max_pos` positional arguments"
-    funcs, calls = call_stats(lib)
+    funcs, calls, faces = *call_stats(lib), cli_faces(lib)
     big = [(n, w) for n, w in funcs if n > max_params and w.rsplit(' ', 1)[1] not in faces and not w.rsplit(' ', 1)[1].startswith('main')]
-    print(f'functions with > {max_params} parameters (outside {", ".join(faces)}/main_*): {len(big)}')
+    print(f'functions with > {max_params} parameters (outside the CLI faces {", ".join(sorted(faces))}, main*): {len(big)}')
     for n, w in big: print(f'  {n:3d}  {w}')
     long = [(n, w) for n, w in calls if n > max_pos]
     print(f'calls with > {max_pos} positional arguments: {len(long)}')

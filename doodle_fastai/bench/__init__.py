@@ -1,0 +1,1 @@
+"""The benchmarks: `bench.ingest`, `bench.render`, `bench.loader`, `bench.learn`, and `bench.cli`, the `doodle-bench` command line (each module is imported only when its benchmark runs; the pipeline never imports this subpackage)."""
