@@ -228,7 +228,7 @@ def main_predict(model:str=None,  # model directory (model.safetensors + model.j
                 ):
     "Console script `doodle-predict`: predict a test CSV or database into a Kaggle submission"
     with cli_errors(main_predict, 'doodle-predict'):
-        if not _isint(bs) or bs < 1: raise ValueError(f'--bs must be an integer >= 1, got {bs}')
+        if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or bs < 1: raise ValueError(f'--bs must be an integer >= 1, got {bs}')
         if not 0 <= tta <= 1: raise ValueError(f'--tta must be between 0 and 1, got {tta}')
         check_device(device)
         predict_file(model or default_model_dir(), test or sample_dir()/'test_simplified.csv', out, labels, bs=bs, rebalance=rebalance,
