@@ -246,12 +246,12 @@ from doodle_fastai.render import render_blobs
 from doodle_fastai.train import StrokeAug
 db, dev, bs, size, n, workers = sys.argv[1], torch.device(sys.argv[2]), *map(int, sys.argv[3:])
 torch.set_num_threads(1)  # one worker's view: each DataLoader worker is one single-threaded process
-ds = doodle_dls(db, size=size, bs=bs, valid_pct=0, num_workers=0, item_tfm=StrokeAug(), device='cpu').train_ds
+ds = doodle_dls(db, size, bs=bs, valid_pct=0, num_workers=0, item_tfm=StrokeAug(), device="cpu").train_ds
 rng = np.random.default_rng(0); t = dict(fetch=0., render=0., collate=0., h2d=0.)
 for i in range(n + 1):
     idx = rng.integers(0, len(ds), bs); t0 = time.perf_counter()
     rows = ds.reader.fetch(ds.keys[idx]); t1 = time.perf_counter()
-    imgs = render_blobs([r[0] for r in rows], ds.size, item_tfm=ds.item_tfm, **ds.render_kw); t2 = time.perf_counter()
+    imgs = render_blobs([r[0] for r in rows], ds.spec, item_tfm=ds.item_tfm); t2 = time.perf_counter()
     b = (torch.from_numpy(imgs).permute(0, 3, 1, 2), torch.from_numpy(ds.labels[idx].astype(np.int64)))
     b = pickle.loads(ForkingPickler.dumps(b)); t3 = time.perf_counter()   # what a worker's batch costs to hand over
     if dev.type == 'cuda':

@@ -10,7 +10,7 @@ import json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LABEL_TOKENS', 'DRAWING_TOKENS', 'ScriptRunner', 'mutate']
+__all__ = ['LABEL_TOKENS', 'DRAWING_TOKENS', 'ScriptRunner', 'mutate', 'one_row_per_line']
 
 # %% ../../nbs/00c_testing.ipynb #98d98bc2
 _ZYGOTE = r'''
@@ -80,3 +80,9 @@ def mutate(b:bytes,     # the content to damage
     if k == 3: return b[:i]
     if k == 4: return b[:i] + tokens[int(rng.integers(len(tokens)))] + b[i:]
     ls = b.split(b'\n'); j = int(rng.integers(len(ls))); return b'\n'.join(ls[:j+1] + ls[j:])
+
+# %% ../../nbs/00c_testing.ipynb #fd892273
+def one_row_per_line(b:bytes, # the content of a CSV file
+                    )->bool:   # whether its rows are its lines
+    "True when no quote can join lines into one CSV row (every line has an even number of quotes), so rows are lines"
+    return b'\r' not in b and all(l.count(b'"') % 2 == 0 for l in b.split(b'\n'))

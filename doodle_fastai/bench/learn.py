@@ -45,7 +45,12 @@ def learn_split(keys:np.ndarray,  # int64 key_ids
 # %% ../../nbs/12c_bench.learn.ipynb #c9753214
 class Pool:
     "The drawings a benchmark splits: a database reader, their key_ids, class ids and category names"
-    def __init__(self, reader:DBReader, keys:np.ndarray, labels:np.ndarray, vocab:list): store_attr()
+    def __init__(self,
+                 reader:DBReader,    # the database
+                 keys:np.ndarray,    # key_ids of the drawings
+                 labels:np.ndarray,  # class id of each
+                 vocab:list,         # category names, in class-id order
+                ): store_attr()
     def dataset(self, idx, spec:RenderSpec|int, item_tfm=None, split_idx:int=0)->DoodleDataset:
         "The drawings `idx` as a `DoodleDataset` rendered with `spec`"
         return DoodleDataset(self.reader, self.keys[idx], self.labels[idx], self.vocab, spec=spec, item_tfm=item_tfm, split_idx=split_idx)
