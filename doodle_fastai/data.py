@@ -21,8 +21,8 @@ from .ingest import open_db, ingest
 from .render import RenderSpec, as_spec, render_blobs
 
 # %% auto #0
-__all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'split_keys', 'DoodleDataset', 'DoodleDL',
-           'doodle_dls', 'set_spec']
+__all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'first_per_cat', 'split_keys', 'DoodleDataset',
+           'epoch_sample', 'DoodleDL', 'doodle_dls', 'set_spec']
 
 # %% ../nbs/05_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -80,11 +80,11 @@ class DBReader:
 
 # %% ../nbs/05_data.ipynb #5333950f
 def key_hash(keys:np.ndarray, # int64 key_ids
-             seed:int=0,       # salt: a different seed gives an independent hash
+             seed=0,           # salt (an int, or one per key): a different seed gives an independent hash
             )->np.ndarray:     # float64 in [0, 1), one per key
     "splitmix64 hash of int64 `keys` (salted with `seed`) as floats uniform in [0, 1)"
     with np.errstate(over='ignore'):
-        z = np.asarray(keys).astype(np.uint64) + np.uint64((0x9E3779B97F4A7C15 * (seed + 1)) % 2**64)
+        z = np.asarray(keys).astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15) * (np.asarray(seed).astype(np.uint64) + np.uint64(1))
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return ((z ^ (z >> np.uint64(31))) >> np.uint64(11)).astype(np.float64) / 2.0**53
@@ -103,21 +103,32 @@ def read_keys(reader:DBReader,    # the database to read
     return a['k'].copy(), a['c'].copy()
 
 # %% ../nbs/05_data.ipynb #8edf2303
+def first_per_cat(idx:np.ndarray,  # indices into `keys`
+                  keys:np.ndarray, # int64 key_ids
+                  cats:np.ndarray, # category id of each key
+                  n:int,           # how many to keep per category
+                  seed:int=0,      # salt of the hash that orders each category
+                 )->np.ndarray:    # the kept indices, sorted
+    "The `n` items of `idx` per category with the lowest key hash (all of a category that has fewer)"
+    o = idx[np.lexsort((key_hash(keys[idx], seed), cats[idx]))]; c = cats[o]
+    first = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
+    rank = np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
+    return np.sort(o[rank < n])
+
+# %% ../nbs/05_data.ipynb #70d893c8
 def split_keys(keys,                  # int64 key_ids
                cats,                  # category id of each key
                valid_pct:float=0.05,  # fraction of drawings in the validation split
                per_cat:int=None,      # at most this many drawings per category (default: all)
                seed:int=0,            # salt of the hash
+               valid_per_cat:int=None, # at most this many validation drawings per category (default: all of the `valid_pct` split)
               )->tuple:               # (train indices, valid indices) into `keys`
-    "Indices (train, valid) of `keys`: at most `per_cat` per category (lowest hash), then a hashed `valid_pct` split"
+    "Indices (train, valid) of `keys`: at most `per_cat` per category (lowest hash), a hashed `valid_pct` split, then at most `valid_per_cat` of it per category"
     idx = np.arange(len(keys))
-    if per_cat is not None:
-        o = np.lexsort((key_hash(keys, seed + 1), cats)); c = cats[o]
-        first = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
-        rank = np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
-        idx = np.sort(o[rank < per_cat])
+    if per_cat is not None: idx = first_per_cat(idx, keys, cats, per_cat, seed + 1)
     v = key_hash(keys[idx], seed) < valid_pct
-    return idx[~v], idx[v]
+    va = idx[v] if valid_per_cat is None else first_per_cat(idx[v], keys, cats, valid_per_cat, seed + 2)
+    return idx[~v], va
 
 # %% ../nbs/05_data.ipynb #94f08075
 class DoodleDataset:
@@ -152,14 +163,43 @@ class DoodleDataset:
     def __getitem__(self, i): x, y = self.get_batch([i]); return x[0], y[0]
     def decode(self, o, full=True): return o[0], Category(self.vocab[int(o[1])])
 
+# %% ../nbs/05_data.ipynb #cbd3c504
+def epoch_sample(labels:np.ndarray, # class id of each training item
+                 n:int,             # items per class in each epoch
+                 seed:int,          # the run's seed
+                 epoch:int,         # the epoch (0-based, counted over the whole run)
+                )->np.ndarray:      # item indices of this epoch, shuffled
+    "Epoch `epoch`'s draw of `n` items per class: disjoint slices of a hashed order per pass, a pure function of (seed, epoch)"
+    if not (isinstance(n, (int, np.integer)) and n > 0): raise ValueError(f'sample_per_cat must be a positive integer, got {n!r}')
+    labels = np.asarray(labels); m = np.bincount(labels)
+    q = np.maximum(m // n, 1); k, j = epoch // q, epoch % q              # this epoch's pass and slot, per class
+    h = key_hash(np.arange(len(labels)), np.int64(seed) * 1_000_003 + k[labels])
+    o = np.lexsort((h, labels)); c = labels[o]
+    first = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
+    rank = np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
+    sel = o[(rank >= j[c]*n) & (rank < (j[c] + 1)*n)]
+    return np.random.default_rng([seed, epoch]).permutation(sel)
+
 # %% ../nbs/05_data.ipynb #c6518688
 class DoodleDL(TfmdDL):
-    "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch"
+    "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch; optionally a fresh sample per epoch"
+    def __init__(self, dataset, sample_per_cat:int=None, seed:int=0, **kwargs):
+        self.sample_per_cat, self.seed, self.epoch = sample_per_cat, seed, 0
+        if sample_per_cat is not None:   # the epoch's length: `sample_per_cat` per class, or all of a smaller class
+            kwargs['n'] = int(np.minimum(np.bincount(dataset.labels), sample_per_cat).sum())
+        super().__init__(dataset, **kwargs)
     def create_item(self, s): return 0 if s is None else s
     def create_batch(self, b): return self.dataset.get_batch(b)
     def get_idxs(self):
+        if self.sample_per_cat is not None: return epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, self.epoch)
         if self.shuffle: return np.random.default_rng(self.rng.randint(0, 2**32-1)).permutation(self.n)
         return np.arange(self.n)
+    def seen(self, epochs:int)->int:
+        "Distinct items the first `epochs` epochs train on"
+        if self.sample_per_cat is None: return self.n if epochs > 0 else 0
+        mask = np.zeros(len(self.dataset), bool)
+        for e in range(epochs): mask[epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, e)] = True
+        return int(mask.sum())
     def sample(self):
         "This worker's share of the indices (whole batches, round robin), vectorised"
         idxs = self._DataLoader__idxs
@@ -169,13 +209,13 @@ class DoodleDL(TfmdDL):
 def doodle_dls(db:str|Path|DBReader,    # SQLite database written by `ingest`, or a `DBReader` on it (to choose its `conn`)
                spec:RenderSpec|int=None, # how to render the drawings (`render.as_spec`; change later with `set_spec`)
                bs:int=64,                # batch size (validation: twice that)
-               valid_pct:float=0.05,     # fraction of drawings in the validation split (by key_id hash)
                words=None,               # None (all), a list of words or an int n (the first n categories)
-               per_cat:int=None,         # at most this many drawings per category
                num_workers:int=None,     # worker processes (fastai default: all CPUs up to 16)
-               seed:int=0,               # salt of the split / subsample hash
                item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` on training drawings before rendering
                device=None,              # where batches go (default: CUDA when available)
+               sample_per_cat:int=None,  # each training epoch a fresh sample of this many drawings per category (`epoch_sample`)
+               seed:int=0,               # salt of the split / subsample hash, and of the epochs' samples
+               **kwargs,                 # `split_keys` arguments: valid_pct (0.05), per_cat, valid_per_cat
               )->DataLoaders:
     "fastai DataLoaders rendering the drawings of `db` on the fly"
     reader = db if isinstance(db, DBReader) else DBReader(db); spec = as_spec(spec)
@@ -189,13 +229,13 @@ def doodle_dls(db:str|Path|DBReader,    # SQLite database written by `ingest`, o
     keys, c = read_keys(reader, None if words is None else cats, need_raw=spec.time_channels)
     remap = np.full(len(vocab_all), -1, np.int16); remap[cats] = np.arange(len(cats))
     labels, vocab = remap[c], [vocab_all[i] for i in cats]
-    tr, va = split_keys(keys, labels, valid_pct, per_cat, seed)
+    tr, va = split_keys(keys, labels, seed=seed, **kwargs)
     if len(tr) == 0: raise ValueError(f'{reader.path}: no training drawings selected')
     render_blobs(reader.query('SELECT drawing FROM train LIMIT 1')[0], 8)  # load numba code once, before workers fork
     device = default_device() if device is None else torch.device(device)
     kw = dict(num_workers=num_workers, after_batch=[ToModelInput()], device=device, pin_memory=device.type == 'cuda')
     mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, spec=spec, item_tfm=tfm, split_idx=split)
-    return DataLoaders(DoodleDL(mk(tr, item_tfm, 0), bs=bs, shuffle=True, drop_last=True, **kw),
+    return DataLoaders(DoodleDL(mk(tr, item_tfm, 0), sample_per_cat, seed, bs=bs, shuffle=True, drop_last=True, **kw),
                        DoodleDL(mk(va, None, 1), bs=2*bs, **kw), device=device)
 
 # %% ../nbs/05_data.ipynb #fce6d4a4

@@ -16,7 +16,7 @@ from fastai.data.core import DataLoaders
 from fastai.torch_core import TensorCategory
 from .core import DrawingError, decode_drawing, stroke_times, sample_dir
 from .render import RenderSpec, as_spec
-from .data import DoodleDataset, DoodleDL, doodle_dls
+from .data import DoodleDataset, DoodleDL, doodle_dls, epoch_sample
 from .model import map3, SEQ_MAX_LEN, StrokeSeqNet
 from .learner import basic_learner
 
@@ -145,13 +145,13 @@ def seq_dls(db:str|Path,              # SQLite database written by `ingest`
             pos:bool=True,             # add the position channels (False: the tutorial's encoding exactly)
             spec:RenderSpec|int=64,    # how the pictures of the data (top losses) are drawn (`render.as_spec`)
             device=None,               # where batches go (default: CUDA when available)
-            **kwargs,                  # `doodle_dls` arguments: valid_pct, words, per_cat, num_workers, seed, item_tfm
+            **kwargs,                  # `doodle_dls` arguments: words, num_workers, item_tfm, sample_per_cat, seed, valid_pct, per_cat, valid_per_cat
            )->DataLoaders:
     "fastai DataLoaders of padded step sequences over the same selection and split as `doodle_dls`"
     spec = as_spec(spec)
     img = doodle_dls(db, spec.replace(time_channels=True) if time else spec, bs=bs, device=device, **kwargs)   # time: only drawings with raw strokes
     tr, va = img.train, img.valid
-    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time=time, pos=pos), bs=dl.bs, shuffle=shuffle, drop_last=drop,
+    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time=time, pos=pos), dl.sample_per_cat, dl.seed, bs=dl.bs, shuffle=shuffle, drop_last=drop,
                                            num_workers=dl.num_workers, device=img.device, pin_memory=dl.pin_memory)
     return DataLoaders(mk(tr, True, True), mk(va, False, False), device=img.device)
 
