@@ -6,7 +6,7 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/data.html.md"""
 
 # %% ../nbs/05_data.ipynb #8f476428
 from __future__ import annotations
-import os, threading, time, tempfile
+import itertools, os, threading, time, tempfile
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import store_attr, patch
@@ -182,18 +182,30 @@ def epoch_sample(labels:np.ndarray, # class id of each training item
 
 # %% ../nbs/05_data.ipynb #c6518688
 class DoodleDL(TfmdDL):
-    "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch; optionally a fresh sample per epoch"
+    "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch; each epoch's order a function of (seed, epoch)"
     def __init__(self, dataset, sample_per_cat:int=None, seed:int=0, **kwargs):
-        self.sample_per_cat, self.seed, self.epoch = sample_per_cat, seed, 0
+        self.sample_per_cat, self.seed, self.epoch, self.skip = sample_per_cat, seed, 0, 0
         if sample_per_cat is not None:   # the epoch's length: `sample_per_cat` per class, or all of a smaller class
             kwargs['n'] = int(np.minimum(np.bincount(dataset.labels), sample_per_cat).sum())
         super().__init__(dataset, **kwargs)
     def create_item(self, s): return 0 if s is None else s
-    def create_batch(self, b): return self.dataset.get_batch(b)
+    def create_batch(self, b):
+        if self.dataset.item_tfm is None: return self.dataset.get_batch(b)
+        st = np.random.get_state(); np.random.seed(int(key_hash(np.array([int(b[0])]), self.seed*1_000_003 + self.epoch)[0]*2**32))
+        try: return self.dataset.get_batch(b)   # the augmentation of a batch: a function of (seed, epoch, its first item)
+        finally: np.random.set_state(st)
+    def create_batches(self, samps):
+        if self.skip:   # a resumed epoch: drop the indices of the batches already trained (this worker's share of them)
+            info = torch.utils.data.get_worker_info(); W, w = (info.num_workers, info.id) if info else (1, 0)
+            samps = itertools.islice(samps, max(0, (self.skip - w + W - 1)//W)*(self.bs or 1), None)
+        return super().create_batches(samps)
     def get_idxs(self):
         if self.sample_per_cat is not None: return epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, self.epoch)
-        if self.shuffle: return np.random.default_rng(self.rng.randint(0, 2**32-1)).permutation(self.n)
+        if self.shuffle: return np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
         return np.arange(self.n)
+    def after_iter(self):
+        super().after_iter()
+        if self.shuffle: self.epoch += 1   # a loader used on its own moves on; in `train`, `RunEpoch` sets the epoch of the run
     def seen(self, epochs:int)->int:
         "Distinct items the first `epochs` epochs train on"
         if self.sample_per_cat is None: return self.n if epochs > 0 else 0
