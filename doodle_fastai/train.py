@@ -111,7 +111,10 @@ class RunEpoch(Callback):
 # %% ../nbs/10_train.ipynb #c8461f42
 class Interrupted(Exception):
     "Training stopped on SIGINT/SIGTERM after writing a checkpoint; `code` is the exit status (128 + the signal)"
-    def __init__(self, msg, code): super().__init__(msg); self.code = code
+    def __init__(self,
+                 msg:str,   # what stopped it and where
+                 code:int,  # the exit status
+                ): super().__init__(msg); self.code = code
 
 @patch
 def fit_stages(self:Learner, stages:list, # [(RenderSpec, epochs)] from `size_stages` (or a model kind's `stages`)
