@@ -6,7 +6,7 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/data.html.md"""
 
 # %% ../nbs/05_data.ipynb #8f476428
 from __future__ import annotations
-import itertools, os, threading, time, tempfile
+import os, threading, time, tempfile
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import store_attr, patch
@@ -22,7 +22,7 @@ from .render import RenderSpec, as_spec, render_blobs
 
 # %% auto #0
 __all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'first_per_cat', 'split_keys', 'DoodleDataset',
-           'epoch_sample', 'DoodleDL', 'doodle_dls', 'set_spec']
+           'epoch_sample', 'worker_share', 'DoodleDL', 'doodle_dls', 'set_spec']
 
 # %% ../nbs/05_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -180,6 +180,17 @@ def epoch_sample(labels:np.ndarray, # class id of each training item
     sel = o[(rank >= j[c]*n) & (rank < (j[c] + 1)*n)]
     return np.random.default_rng([seed, epoch]).permutation(sel)
 
+# %% ../nbs/05_data.ipynb #12c9394f
+def worker_share(idxs,          # the epoch's indices, in order
+                 bs:int,        # batch size
+                 skip:int,      # batches at the start that nobody reads (a resumed epoch: those already trained)
+                 n_workers:int, # DataLoader worker processes (1 without workers)
+                 offs:int,      # this worker
+                )->iter:        # this worker's indices
+    "Worker `offs`'s share of `idxs`: whole batches round robin, counted from the first batch after `skip`"
+    b = np.arange(len(idxs)) // (bs or 1)
+    return iter(np.asarray(idxs)[(b >= skip) & ((b - skip) % max(n_workers, 1) == offs)])
+
 # %% ../nbs/05_data.ipynb #c6518688
 class DoodleDL(TfmdDL):
     "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch; each epoch's order a function of (seed, epoch)"
@@ -194,11 +205,6 @@ class DoodleDL(TfmdDL):
         st = np.random.get_state(); np.random.seed(int(key_hash(np.array([int(b[0])]), self.seed*1_000_003 + self.epoch)[0]*2**32))
         try: return self.dataset.get_batch(b)   # the augmentation of a batch: a function of (seed, epoch, its first item)
         finally: np.random.set_state(st)
-    def create_batches(self, samps):
-        if self.skip:   # a resumed epoch: drop the indices of the batches already trained (this worker's share of them)
-            info = torch.utils.data.get_worker_info(); W, w = (info.num_workers, info.id) if info else (1, 0)
-            samps = itertools.islice(samps, max(0, (self.skip - w + W - 1)//W)*(self.bs or 1), None)
-        return super().create_batches(samps)
     def get_idxs(self):
         if self.sample_per_cat is not None: return epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, self.epoch)
         if self.shuffle: return np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
@@ -213,9 +219,8 @@ class DoodleDL(TfmdDL):
         for e in range(epochs): mask[epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, e)] = True
         return int(mask.sum())
     def sample(self):
-        "This worker's share of the indices (whole batches, round robin), vectorised"
-        idxs = self._DataLoader__idxs
-        return iter(idxs[(np.arange(len(idxs)) // (self.bs or 1)) % self.num_workers == self.offs])
+        "This worker's share of the indices (whole batches, round robin), vectorised; none of the first `skip` batches"
+        return worker_share(self._DataLoader__idxs, self.bs, self.skip, self.num_workers, self.offs)
 
 # %% ../nbs/05_data.ipynb #78189dd3
 def doodle_dls(db:str|Path|DBReader,    # SQLite database written by `ingest`, or a `DBReader` on it (to choose its `conn`)
@@ -269,3 +274,9 @@ def _broadcast(self:DistributedDL,
     if torch.distributed.get_backend() != 'gloo': t = t.cuda()
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
+
+# %% ../nbs/05_data.ipynb #2a400572
+@patch
+def sample(self:DistributedDL):
+    "This rank's share of the epoch for this worker, as `worker_share` (the first `skip` batches of a resumed epoch left out)"
+    return worker_share(self._DataLoader__idxs, self.bs, getattr(self.dl, 'skip', 0), self.num_workers, self.offs)
