@@ -194,7 +194,12 @@ def worker_share(idxs,          # the epoch's indices, in order
 # %% ../nbs/05_data.ipynb #c6518688
 class DoodleDL(TfmdDL):
     "A fastai `TfmdDL` over a `DoodleDataset`: one query and one render call per batch; each epoch's order a function of (seed, epoch)"
-    def __init__(self, dataset, sample_per_cat:int=None, seed:int=0, **kwargs):
+    def __init__(self,
+                 dataset,                 # a `DoodleDataset` (or `seq.SeqDataset`)
+                 sample_per_cat:int=None, # each epoch a fresh sample of this many items per class (`epoch_sample`); None: all of them
+                 seed:int=0,              # with `epoch`, decides each epoch's order and each batch's augmentation
+                 **kwargs,                # `TfmdDL` arguments: bs, shuffle, drop_last, num_workers, device, ...
+                ):
         self.sample_per_cat, self.seed, self.epoch, self.skip = sample_per_cat, seed, 0, 0
         if sample_per_cat is not None:   # the epoch's length: `sample_per_cat` per class, or all of a smaller class
             kwargs['n'] = int(np.minimum(np.bincount(dataset.labels), sample_per_cat).sum())
