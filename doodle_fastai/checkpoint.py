@@ -6,12 +6,13 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/checkpoint.html.md"""
 
 # %% ../nbs/09a_checkpoint.ipynb #64513583
 from __future__ import annotations
-import hashlib, json, os, random, shutil, signal, tempfile, threading, time
+import json, os, random, shutil, signal, tempfile, threading, time
 from pathlib import Path
 import numpy as np, torch
 from safetensors.torch import save_file, load_file
 from fastcore.basics import store_attr
 from fastcore.foundation import L
+from .files import sha256_file
 from fastai.imports import noop
 from fastai.learner import Recorder
 from fastai.callback.core import Callback, CancelFitException, CancelEpochException
@@ -56,12 +57,6 @@ def _plain(o):
     if isinstance(o, (list, tuple)) or type(o).__name__ == 'L': return [_plain(v) for v in o]
     return o.item() if isinstance(o, np.generic) else o
 
-def _sha256(p:Path)->str:
-    h = hashlib.sha256()
-    with open(p, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return h.hexdigest()
-
 def write_checkpoint(out:str|Path, # the model directory: the checkpoint goes to `out/checkpoint/`
                      learn,        # the learner being trained
                      state:dict,   # JSON: position in the schedule, run config, database fingerprint, ...
@@ -72,7 +67,7 @@ def write_checkpoint(out:str|Path, # the model directory: the checkpoint goes to
     try:
         model = getattr(learn.model, 'module', learn.model)   # the network itself, also inside DDP
         save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp/'model.safetensors')
-        _test_kill('model')
+        _test_kill()
         tens, rng = rng_state(); sl = learn.recorder.smooth_loss
         save_file({**tens, 'smooth_loss': torch.as_tensor(sl.val).detach().cpu().reshape(1).clone()}, tmp/'state.safetensors')
         torch.save(_plain(learn.opt.state_dict()), tmp/'optimizer.pt')
@@ -82,7 +77,7 @@ def write_checkpoint(out:str|Path, # the model directory: the checkpoint goes to
         (tmp/'meta.json').write_text(json.dumps(meta, default=str))
         files = sorted(p.name for p in tmp.iterdir())
         for f in files: _fsync(tmp/f)
-        (tmp/'manifest.json').write_text(json.dumps({f: _sha256(tmp/f) for f in files})); _fsync(tmp/'manifest.json')
+        (tmp/'manifest.json').write_text(json.dumps({f: sha256_file(tmp/f) for f in files})); _fsync(tmp/'manifest.json')
         for p in out.glob('.checkpoint.*'):   # what a kill during an earlier write left behind
             if p != tmp: shutil.rmtree(p, ignore_errors=True)
         if final.exists(): shutil.rmtree(prev, ignore_errors=True); os.replace(final, prev)
@@ -91,7 +86,7 @@ def write_checkpoint(out:str|Path, # the model directory: the checkpoint goes to
         return final
     except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
 
-def _test_kill(at:str):
+def _test_kill():
     "Test hook: `DOODLE_TRAIN_KILL_IN_CKPT=n` SIGKILLs this process inside its n-th checkpoint write, after the weights"
     n = os.environ.get('DOODLE_TRAIN_KILL_IN_CKPT')
     if not n: return
@@ -105,7 +100,7 @@ def _verify(d:Path)->dict:
     try: man = json.loads((d/'manifest.json').read_text())
     except ValueError: raise CheckpointError(f'{d}/manifest.json: not valid JSON (damaged checkpoint)') from None
     for f, h in man.items():
-        if not (d/f).is_file() or _sha256(d/f) != h: raise CheckpointError(f'{d}/{f}: missing or damaged (its SHA-256 does not match manifest.json)')
+        if not (d/f).is_file() or sha256_file(d/f) != h: raise CheckpointError(f'{d}/{f}: missing or damaged (its SHA-256 does not match manifest.json)')
     meta = json.loads((d/'meta.json').read_text())
     if meta.get('format') != CKPT_FORMAT: raise CheckpointError(f'{d}: checkpoint format {meta.get("format")!r}; this version of doodle-train reads {CKPT_FORMAT!r}')
     return meta

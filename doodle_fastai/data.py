@@ -21,8 +21,8 @@ from .ingest import open_db, ingest
 from .render import RenderSpec, as_spec, render_blobs
 
 # %% auto #0
-__all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'first_per_cat', 'split_keys', 'DoodleDataset',
-           'epoch_sample', 'worker_share', 'DoodleDL', 'doodle_dls', 'set_spec']
+__all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'rank_in_class', 'first_per_cat', 'split_keys',
+           'DoodleDataset', 'epoch_sample', 'worker_share', 'DoodleDL', 'doodle_dls', 'set_spec']
 
 # %% ../nbs/05_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -103,6 +103,14 @@ def read_keys(reader:DBReader,    # the database to read
     return a['k'].copy(), a['c'].copy()
 
 # %% ../nbs/05_data.ipynb #8edf2303
+def rank_in_class(h:np.ndarray,      # a sort key per item (e.g. a key hash)
+                  labels:np.ndarray, # the class of each item
+                 )->tuple:           # (order: item indices by class, then by `h`; each ordered item's rank within its class)
+    "Items ordered by class then `h`, with their rank (0, 1, ...) inside their class"
+    o = np.lexsort((h, labels)); c = labels[o]
+    first = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
+    return o, np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
+
 def first_per_cat(idx:np.ndarray,  # indices into `keys`
                   keys:np.ndarray, # int64 key_ids
                   cats:np.ndarray, # category id of each key
@@ -110,10 +118,8 @@ def first_per_cat(idx:np.ndarray,  # indices into `keys`
                   seed:int=0,      # salt of the hash that orders each category
                  )->np.ndarray:    # the kept indices, sorted
     "The `n` items of `idx` per category with the lowest key hash (all of a category that has fewer)"
-    o = idx[np.lexsort((key_hash(keys[idx], seed), cats[idx]))]; c = cats[o]
-    first = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
-    rank = np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
-    return np.sort(o[rank < n])
+    o, rank = rank_in_class(key_hash(keys[idx], seed), cats[idx])
+    return np.sort(idx[o[rank < n]])
 
 # %% ../nbs/05_data.ipynb #70d893c8
 def split_keys(keys,                  # int64 key_ids
@@ -174,9 +180,7 @@ def epoch_sample(labels:np.ndarray, # class id of each training item
     labels = np.asarray(labels); m = np.bincount(labels)
     q = np.maximum(m // n, 1); k, j = epoch // q, epoch % q              # this epoch's pass and slot, per class
     h = key_hash(np.arange(len(labels)), np.int64(seed) * 1_000_003 + k[labels])
-    o = np.lexsort((h, labels)); c = labels[o]
-    first = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
-    rank = np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
+    o, rank = rank_in_class(h, labels); c = labels[o]
     sel = o[(rank >= j[c]*n) & (rank < (j[c] + 1)*n)]
     return np.random.default_rng([seed, epoch]).permutation(sel)
 

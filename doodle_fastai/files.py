@@ -6,11 +6,11 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/files.html.md"""
 
 # %% ../nbs/00a_files.ipynb #e5906fa7
 from __future__ import annotations
-import csv, io, os, tempfile
+import csv, hashlib, io, os, tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['csv_rows', 'atomic_write', 'check_out']
+__all__ = ['csv_rows', 'atomic_write', 'check_out', 'sha256_file']
 
 # %% ../nbs/00a_files.ipynb #8df56657
 _ = csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a drawing cell can exceed the default 128 KiB
@@ -74,3 +74,12 @@ def check_out(path,          # an output file a tool is about to write
     if not a.is_dir(): raise ValueError(f'{what} {p}: {a} is a file, not a folder')
     if not os.access(a, os.W_OK | os.X_OK): raise ValueError(f'{what} {p}: folder {a} is not writable')
     return p
+
+# %% ../nbs/00a_files.ipynb #1e29c53f
+def sha256_file(path, # the file to hash
+               )->str: # SHA-256, hex
+    "SHA-256 of a file's bytes, read in 1 MiB chunks"
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()

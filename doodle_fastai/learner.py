@@ -17,18 +17,10 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from .core import interactive
-from .model import top3, map3
+from .model import ap3
 
 # %% auto #0
-__all__ = ['ap3', 'hit1', 'ItemMean', 'doodle_metrics', 'EpochLines', 'basic_learner']
-
-# %% ../nbs/06a_learner.ipynb #8de5a8c3
-def ap3(preds:torch.Tensor, # scores (N, C)
-        targs:torch.Tensor, # true class ids (N,)
-       )->torch.Tensor:     # (N,) average precision at 3 of each drawing: 1, 1/2, 1/3 or 0
-    "Average precision at 3 of each drawing; its mean is `map3`"
-    hit = (top3(preds) == torch.as_tensor(targs, device=preds.device)[:, None]).float()
-    return (hit / torch.arange(1, hit.shape[1]+1, device=hit.device)).sum(1)
+__all__ = ['hit1', 'ItemMean', 'doodle_metrics', 'EpochLines', 'basic_learner']
 
 # %% ../nbs/06a_learner.ipynb #8fc1d673
 def hit1(preds:torch.Tensor, # scores (N, C)

@@ -12,11 +12,12 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from safetensors.torch import save_file, load_file
 from .core import word_to_label
+from .files import sha256_file
 from .render import RenderSpec, as_spec
 
 # %% auto #0
-__all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'StrokeSeqNet', 'top3', 'map3', 'ModelFileError',
-           'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
+__all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'StrokeSeqNet', 'top3', 'ap3', 'map3',
+           'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -79,14 +80,20 @@ def top3(preds:torch.Tensor|np.ndarray, # scores (N, C): logits or probabilities
     preds = torch.as_tensor(preds)
     return preds.topk(min(3, preds.shape[-1]), dim=-1).indices
 
+# %% ../nbs/06_model.ipynb #3b7c4019
+def ap3(preds:torch.Tensor, # scores (N, C)
+        targs:torch.Tensor, # true class ids (N,)
+       )->torch.Tensor:     # (N,) average precision at 3 of each drawing: 1, 1/2, 1/3 or 0
+    "Average precision at 3 of each drawing (1, 1/2, 1/3 or 0); its mean is `map3`"
+    hit = (top3(preds) == torch.as_tensor(targs, device=preds.device)[:, None]).float()
+    return (hit / torch.arange(1, hit.shape[1]+1, device=hit.device)).sum(1)
+
 # %% ../nbs/06_model.ipynb #9b7803cd
 def map3(preds:torch.Tensor|np.ndarray, # scores (N, C): logits or probabilities
          targs:torch.Tensor|np.ndarray, # true class ids (N,)
         )->torch.Tensor:                # scalar mean average precision at 3
-    "Mean average precision at 3, the Quick, Draw! competition metric"
-    t3, targs = top3(preds), torch.as_tensor(targs).to(torch.as_tensor(preds).device)
-    hit = (t3 == targs[:, None]).float()
-    return (hit / torch.arange(1, t3.shape[1]+1, device=hit.device)).sum(1).mean()
+    "Mean average precision at 3, the Quick, Draw! competition metric: the mean of `ap3`"
+    return ap3(torch.as_tensor(preds), targs).mean()
 
 # %% ../nbs/06_model.ipynb #70718fd8
 class ModelFileError(ValueError):
@@ -94,12 +101,6 @@ class ModelFileError(ValueError):
 
 # %% ../nbs/06_model.ipynb #aea793eb
 MODEL_FORMAT = 'doodle_fastai.model/2'   # /1 had no digest over model.json
-
-def _sha256(p:Path)->str:
-    h = hashlib.sha256()
-    with open(p, 'rb') as f:
-        for b in iter(lambda: f.read(1<<20), b''): h.update(b)
-    return h.hexdigest()
 
 # %% ../nbs/06_model.ipynb #4b7d0c01
 def meta_digest(meta:dict, # the contents of a `model.json`
@@ -172,7 +173,7 @@ def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.
                        **_input_meta(model)}, path/'model.json')
     path.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k,v in model.state_dict().items()}, path/'model.safetensors')
-    meta['sha256'] = _sha256(path/'model.safetensors'); meta['digest'] = meta_digest(meta)
+    meta['sha256'] = sha256_file(path/'model.safetensors'); meta['digest'] = meta_digest(meta)
     (path/'model.json').write_text(json.dumps(meta, indent=1))
     return path
 
@@ -209,7 +210,7 @@ def load_model(path:str|Path, # directory written by `export_model` (or its mode
     try: same = meta_digest(meta) == meta.get('digest')
     except ValueError: same = False
     if not same: raise ModelFileError(f'{jf}: digest does not match its contents (model.json changed after export)')
-    if _sha256(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: SHA-256 does not match model.json (file changed or tampered)')
+    if sha256_file(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: SHA-256 does not match model.json (file changed or tampered)')
     check_meta(meta, jf)
     model = _build(meta)
     try: model.load_state_dict(load_file(wf), strict=True)
@@ -224,7 +225,7 @@ def upgrade_model(path:str|Path, # a model directory written by `export_model` i
     try: meta = json.loads(jf.read_bytes())
     except (OSError, ValueError) as e: raise ModelFileError(f'{jf}: cannot read ({e})') from None
     if not isinstance(meta, dict) or meta.get('format') != 'doodle_fastai.model/1': raise ModelFileError(f'{jf}: not a format /1 model.json')
-    if not wf.is_file() or _sha256(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: missing, or SHA-256 does not match model.json')
+    if not wf.is_file() or sha256_file(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: missing, or SHA-256 does not match model.json')
     meta = check_meta({**meta, 'format': MODEL_FORMAT}, jf); meta['digest'] = meta_digest(meta)
     jf.write_text(json.dumps(meta, indent=1))
     load_model(p)   # the result loads

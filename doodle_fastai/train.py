@@ -11,7 +11,7 @@ __all__ = ['KINDS', 'RESUME_MAY_CHANGE', 'StrokeAug', 'doodle_learner', 'size_st
            'sweep_lr', 'finish', 'launch', 'main']
 
 # %% ../nbs/10_train.ipynb #d27b0ef4
-import hashlib, json, os, signal, sqlite3, sys, time, tempfile, socket, logging, inspect
+import hashlib, json, os, signal, sys, time, tempfile, socket, logging, inspect
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from functools import partial
@@ -38,7 +38,7 @@ from .data import doodle_dls, set_spec, first_per_cat
 from .model import ARCHS, doodle_resnet, map3, export_model
 from fastai.data.core import DataLoaders
 from .learner import basic_learner
-from .ingest import ingest
+from .ingest import ingest, open_db
 from .postprocess import Preds, read_key_words
 from .seq import seq_dls, seq_learner
 from .testset import test_batches
@@ -382,8 +382,9 @@ def train_defaults()->dict:
 class TrainRun:
     "One run of `train`: its arguments (checked once), the render spec and schedule they imply, and where it runs"
     def __init__(self, **kw): # `train`'s arguments by name; the others keep `train`'s defaults
-        kw = {**train_defaults(), **kw}
-        if set(kw) - set(train_defaults()): raise TypeError(f'unknown train arguments: {sorted(set(kw) - set(train_defaults()))}')
+        defaults = train_defaults()
+        if set(kw) - set(defaults): raise TypeError(f'unknown train arguments: {sorted(set(kw) - set(defaults))}')
+        kw = {**defaults, **kw}
         self.position = None
         if kw['resume']: kw = self._resumed(kw)
         store_attr([], **kw); self.given = kw
@@ -424,7 +425,7 @@ def _resumed(self:TrainRun, kw:dict)->dict:
 def db_fingerprint(db:Path, # the drawing database
                   )->dict:  # its training rows and a hash of its categories
     "What a checkpoint records of its database: resuming on another one is refused"
-    con = sqlite3.connect(f'file:{db}?mode=ro', uri=True)
+    con = open_db(db, readonly=True)
     try:
         n = con.execute('SELECT count(*) FROM train').fetchone()[0]
         words = [w for (w,) in con.execute('SELECT word FROM categories ORDER BY id')]
