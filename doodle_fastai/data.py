@@ -192,8 +192,11 @@ def worker_share(idxs,          # the epoch's indices, in order
                  offs:int,      # this worker
                 )->iter:        # this worker's indices
     "Worker `offs`'s share of `idxs`: whole batches round robin, counted from the first batch after `skip`"
-    b = np.arange(len(idxs)) // (bs or 1)
-    return iter(np.asarray(idxs)[(b >= skip) & ((b - skip) % max(n_workers, 1) == offs)])
+    idxs, bs, nw = np.asarray(idxs), bs or 1, max(n_workers, 1)
+    full, first = len(idxs) // bs, skip + offs   # whole batches; this worker's first batch
+    mine = idxs[:full*bs].reshape(full, bs)[first::nw].ravel()   # a view until `ravel`: only the share is copied
+    if len(idxs) > full*bs and full >= first and (full - first) % nw == 0: mine = np.concatenate([mine, idxs[full*bs:]])  # the short last batch
+    return iter(mine)
 
 # %% ../nbs/05_data.ipynb #c6518688
 class DoodleDL(TfmdDL):

@@ -85,22 +85,35 @@ def _ensure_words(con, words)->dict:
     return ids
 
 # %% ../nbs/03_ingest.ipynb #7ddaf75f
+_PARTS, _P0, _PSHIFT = 16, 1 << 52, 47   # stage tables by key range: (key_id - 2**52) >> 47, clamped to 0..15
+_PART_TABLES = [f'st_train_{p}' for p in range(_PARTS)]
+_TRAIN_COLS = '(line, key_id, word, countrycode, recognized, timestamp, drawing, raw, computed, src)'
 _STAGE_PRAGMAS = 'PRAGMA stage.journal_mode=TRUNCATE; PRAGMA stage.synchronous=OFF;'  # kill-safe; a power cut may spoil it
 _STAGE = '''
 CREATE TABLE IF NOT EXISTS stage.st_progress(src INTEGER PRIMARY KEY, path TEXT UNIQUE, tbl TEXT, size INTEGER, mtime_ns INTEGER,
   lines_done INTEGER, rows INTEGER, rejected INTEGER, done INTEGER, fresh INTEGER);
-CREATE TABLE IF NOT EXISTS stage.st_train(line, key_id, word, countrycode, recognized, timestamp, drawing, raw, computed, src);
 CREATE TABLE IF NOT EXISTS stage.st_test(line, key_id, word, countrycode, drawing, raw, computed, src);
 CREATE TABLE IF NOT EXISTS stage.st_rejects(file, line, key_id, reason);
 CREATE TABLE IF NOT EXISTS stage.st_words(word TEXT PRIMARY KEY);
-'''
+''' + ''.join(f'CREATE TABLE IF NOT EXISTS stage.{t}{_TRAIN_COLS};\n' for t in _PART_TABLES)
+# every staged train row, for reading and tests: its table (`part`) and rowid there (`rid`) first
+_STAGE_VIEW = 'CREATE TEMP VIEW IF NOT EXISTS st_train AS ' + ' UNION ALL '.join(
+    f'SELECT {p} AS part, rowid AS rid, * FROM stage.{t}' for p, t in enumerate(_PART_TABLES))
+
+def _part(key:int)->int:
+    "The stage table (key range) of a train row's `key`"
+    return min(_PARTS - 1, max(0, (key - _P0) >> _PSHIFT))
 
 def _attach_stage(con, stage:Path):
     "Set `con` up for a run: a large page cache, the rollback journal, and the stage file attached as `stage` with its tables"
     con.execute('PRAGMA cache_size=-262144'); con.execute('PRAGMA journal_mode=DELETE')
-    con.execute('ATTACH ? AS stage', (str(stage),)); con.executescript(_STAGE_PRAGMAS + _STAGE)
-    if 'line' not in {r[1] for r in con.execute("PRAGMA stage.table_info('st_train')")}:
+    con.execute('ATTACH ? AS stage', (str(stage),))
+    names = {n for n, in con.execute("SELECT name FROM stage.sqlite_master WHERE type='table'")}
+    if 'st_train' in names or (names and 'st_train_0' not in names):
         raise IngestError(f'{stage}: left by an older doodle-ingest; delete it and run again')
+    if not names: con.execute('PRAGMA stage.auto_vacuum=INCREMENTAL')   # a new stage: merged key ranges give their pages back
+    con.executescript(_STAGE_PRAGMAS + _STAGE); con.execute(_STAGE_VIEW)
+
 
 # %% ../nbs/03_ingest.ipynb #077d3f0b
 def _fields(kid, word, cc, rec, ts, test:bool, known:set)->tuple:
@@ -158,7 +171,10 @@ def _stage(con, src:Source, sid:int, batch:tuple, known:set, testkeys:set)->tupl
         elif src.raw: tst.append((line, kid, None, None, *enc, 1, sid))  # timing for a test drawing
         else: rej.append((file, line, kid, 'key_id in the test set'))
     if plain and good: trn.sort(key=itemgetter(0)); tst.sort(key=itemgetter(0))  # file order, for "first row wins"
-    con.executemany('INSERT INTO st_train VALUES (?,?,?,?,?,?,?,?,?,?)', trn)
+    parts = [[] for _ in _PART_TABLES]
+    for r in trn: parts[_part(r[1])].append(r)
+    for t, rows in zip(_PART_TABLES, parts):
+        if rows: con.executemany(f'INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?,?,?)', rows)
     con.executemany('INSERT INTO st_test VALUES (?,?,?,?,?,?,?,?)', tst)
     con.executemany('INSERT INTO st_rejects VALUES (?,?,?,?)', rej)
     con.executemany('INSERT OR IGNORE INTO st_words VALUES (?)', [(w,) for w in {r[2] for r in trn}])
@@ -169,22 +185,25 @@ def _stage(con, src:Source, sid:int, batch:tuple, known:set, testkeys:set)->tupl
 def _conflicts(con)->int:
     "Move staged train rows whose word differs from their key_id's stored row (else its first staged row) to the staged rejects"
     con.execute('DROP TABLE IF EXISTS temp.dup')
-    con.execute('CREATE TEMP TABLE dup AS SELECT s.rowid AS rid, s.src, s.line, s.key_id, s.word FROM st_train s WHERE s.key_id IN '
-                '(SELECT key_id FROM st_train GROUP BY key_id HAVING count(*) > 1 UNION '
-                ' SELECT key_id FROM st_train t WHERE EXISTS (SELECT 1 FROM train WHERE key_id = t.key_id))')
+    con.execute('CREATE TEMP TABLE dup(part, rid, src, line, key_id, word)')
+    for p, t in enumerate(_PART_TABLES):   # a key_id's rows are all in one stage table
+        con.execute(f'INSERT INTO dup SELECT {p}, s.rowid, s.src, s.line, s.key_id, s.word FROM {t} s WHERE s.key_id IN '
+                    f'(SELECT key_id FROM {t} GROUP BY key_id HAVING count(*) > 1 UNION '
+                    f' SELECT key_id FROM {t} u WHERE EXISTS (SELECT 1 FROM train WHERE key_id = u.key_id))')
     con.execute('CREATE INDEX temp.dup_key ON dup(key_id, rid)')
-    bad = con.execute('''SELECT rid, path, line, key_id, word, keep FROM (SELECT d.*, coalesce(
+    bad = con.execute('''SELECT part, rid, path, line, key_id, word, keep FROM (SELECT d.*, coalesce(
         (SELECT c.word FROM train t JOIN categories c ON c.id = t.cat WHERE t.key_id = d.key_id),
         (SELECT d2.word FROM dup d2 WHERE d2.key_id = d.key_id ORDER BY d2.rid LIMIT 1)) AS keep FROM dup d)
         JOIN st_progress p USING (src) WHERE word != keep''').fetchall()
-    con.executemany('INSERT INTO st_rejects VALUES (?,?,?,?)', [(p, l, k, f'conflict: key_id {k} already stored as {w0!r}') for _, p, l, k, w, w0 in bad])
-    con.executemany('DELETE FROM st_train WHERE rowid = ?', [(r[0],) for r in bad])
-    for p, n in {p: sum(b[1] == p for b in bad) for _, p, *_ in bad}.items():
+    con.executemany('INSERT INTO st_rejects VALUES (?,?,?,?)', [(p, l, k, f'conflict: key_id {k} already stored as {w0!r}') for _, _, p, l, k, w, w0 in bad])
+    for part, rid, *_ in bad: con.execute(f'DELETE FROM {_PART_TABLES[part]} WHERE rowid = ?', (rid,))
+    for p, n in {p: sum(b[2] == p for b in bad) for _, _, p, *_ in bad}.items():
         con.execute('UPDATE st_progress SET rows = rows - ?, rejected = rejected + ? WHERE path = ?', (n, n, p))
-    gone = [w for w in {b[4] for b in bad} if not con.execute('SELECT 1 FROM st_train WHERE word = ? LIMIT 1', (w,)).fetchone()]
+    gone = [w for w in {b[5] for b in bad} if not con.execute('SELECT 1 FROM st_train WHERE word = ? LIMIT 1', (w,)).fetchone()]
     con.executemany('DELETE FROM st_words WHERE word = ?', [(w,) for w in gone])
     con.execute('DROP TABLE temp.dup')
     return len(bad)
+
 
 # %% ../nbs/03_ingest.ipynb #a895e0fb
 _UPSERT = '''ON CONFLICT(key_id) DO UPDATE SET raw = coalesce(raw, excluded.raw), cat = coalesce(cat, excluded.cat),
@@ -194,7 +213,7 @@ _UPSERT = '''ON CONFLICT(key_id) DO UPDATE SET raw = coalesce(raw, excluded.raw)
 _CAT = '(SELECT id FROM categories c WHERE c.word = s.word)'
 
 def _merge(con, pause:float=0.)->tuple:
-    "Move everything staged into the database in one transaction; returns (rows inserted or changed, conflicts rejected)"
+    "Move everything staged into the database, one key range a transaction; returns (rows inserted or changed, conflicts rejected)"
     con.execute('BEGIN IMMEDIATE')
     nc = _conflicts(con)
     _ensure_words(con, [w for w, in con.execute('SELECT word FROM st_words')])  # categories only for rows that are stored
@@ -204,15 +223,22 @@ def _merge(con, pause:float=0.)->tuple:
         con.execute('UPDATE test SET raw = (SELECT raw FROM train t WHERE t.key_id = test.key_id) WHERE raw IS NULL '
                     'AND EXISTS (SELECT 1 FROM train t WHERE t.key_id = test.key_id AND t.raw IS NOT NULL)')
         con.execute('DELETE FROM train WHERE key_id IN (SELECT key_id FROM test)')
-    n += con.execute(f'INSERT INTO train(key_id, cat, countrycode, recognized, timestamp, drawing, raw, computed) '
-                     f'SELECT key_id, {_CAT}, countrycode, recognized, timestamp, drawing, raw, computed FROM st_train s '
-                     f'WHERE key_id NOT IN (SELECT key_id FROM test) ORDER BY key_id, rowid {_UPSERT}').rowcount
+    con.execute('COMMIT')
+    for t in _PART_TABLES:   # key ranges in order: train grows by appends
+        con.execute('BEGIN IMMEDIATE')
+        n += con.execute(f'INSERT INTO train(key_id, cat, countrycode, recognized, timestamp, drawing, raw, computed) '
+                         f'SELECT key_id, {_CAT}, countrycode, recognized, timestamp, drawing, raw, computed FROM stage.{t} s '
+                         f'WHERE key_id NOT IN (SELECT key_id FROM test) ORDER BY key_id, rowid {_UPSERT}').rowcount
+        con.execute(f'DELETE FROM stage.{t}')
+        if pause: time.sleep(pause / _PARTS)
+        con.execute('COMMIT'); con.execute('PRAGMA stage.incremental_vacuum').fetchall()
+    con.execute('BEGIN IMMEDIATE')
     con.execute('DELETE FROM rejects WHERE file IN (SELECT path FROM st_progress WHERE fresh)')
     con.execute('INSERT OR IGNORE INTO rejects SELECT file, line, key_id, reason FROM st_rejects')
     con.execute('INSERT OR REPLACE INTO sources SELECT path, tbl, size, mtime_ns, lines_done, rows, rejected, done FROM st_progress')
-    if pause: time.sleep(pause)
     con.execute('COMMIT')
     return n, nc
+
 
 # %% ../nbs/03_ingest.ipynb #feadf013
 def _plan(con, sources:list)->tuple:
@@ -226,7 +252,7 @@ def _plan(con, sources:list)->tuple:
             if not st[4]: todo.append((s, st[0], st[3]))
             continue
         if st:  # changed since it was staged: drop what was staged of it
-            for t in ('st_train', 'st_test', 'st_progress'): con.execute(f'DELETE FROM {t} WHERE src=?', (st[0],))
+            for t in (*_PART_TABLES, 'st_test', 'st_progress'): con.execute(f'DELETE FROM {t} WHERE src=?', (st[0],))
             con.execute('DELETE FROM st_rejects WHERE file=?', (p,))
         m = con.execute('SELECT size, mtime_ns, lines_done, rows, rejected, done FROM sources WHERE path=?', (p,)).fetchone()
         if m and m[:2] == now and m[5]: skipped += 1; continue
