@@ -18,6 +18,8 @@ BENCHES = {'ingest': 'doodle_fastai.bench.ingest:bench_ingest',   # doodle-inges
            'render': 'doodle_fastai.bench.render:bench_render',   # numba renderer vs cv2 at 256 px + resize
            'loader': 'doodle_fastai.bench.loader:bench_loader',   # DataLoader vs ResNet-18 training step
            'learn': 'doodle_fastai.bench.learn:bench_learn',      # learning curves: CNN, sequence model, blend, baseline
+           'scale': 'doodle_fastai.bench.scale:bench_scale',      # 1M vs 10M rows: ingest, DataLoaders, loader, bounded steps, predictions
+           'scale-part': 'doodle_fastai.bench.scale:scale_part',  # one step of `scale`, in its own process
           }
 
 # %% ../../nbs/13_bench.cli.ipynb #4dbf9b6b
