@@ -231,7 +231,7 @@ def _merge(con, pause:float=0.)->tuple:
                          f'WHERE key_id NOT IN (SELECT key_id FROM test) ORDER BY key_id, rowid {_UPSERT}').rowcount
         con.execute(f'DELETE FROM stage.{t}')
         if pause: time.sleep(pause / _PARTS)
-        con.execute('COMMIT'); con.execute('PRAGMA stage.incremental_vacuum').fetchall()
+        con.execute('COMMIT'); con.executescript('PRAGMA stage.incremental_vacuum;')   # (`execute` would free one page only: it steps once)
     con.execute('BEGIN IMMEDIATE')
     con.execute('DELETE FROM rejects WHERE file IN (SELECT path FROM st_progress WHERE fresh)')
     con.execute('INSERT OR IGNORE INTO rejects SELECT file, line, key_id, reason FROM st_rejects')

@@ -1,4 +1,4 @@
-"""A scratch torchvision ResNet with an adaptive head, the competition metric MAP@3, and a pickle-free export format.
+"""A scratch torchvision ResNet or any timm model with an adaptive head, the competition metric MAP@3, and a pickle-free export format.
 
 Docs: https://doodle-fastai.github.io/doodle_fastai/model.html.md"""
 
@@ -6,18 +6,20 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/model.html.md"""
 
 # %% ../nbs/06_model.ipynb #7996b203
 from __future__ import annotations
-import hashlib, json, math
+import difflib, hashlib, json, math
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from safetensors.torch import save_file, load_file
+import timm
 from .core import word_to_label
 from .files import sha256_file
 from .render import RenderSpec, as_spec
 
 # %% auto #0
-__all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'StrokeSeqNet', 'top3', 'ap3', 'map3',
-           'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
+__all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'arch_names', 'check_arch', 'is_timm',
+           'doodle_model', 'StrokeSeqNet', 'top3', 'ap3', 'map3', 'ModelFileError', 'meta_digest', 'check_meta',
+           'export_model', 'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -33,6 +35,32 @@ def doodle_resnet(n_classes:int,          # number of categories (from the `cate
     if in_ch != 3: m.conv1 = nn.Conv2d(in_ch, 64, kernel_size=7, stride=2, padding=3, bias=False)
     assert isinstance(m.avgpool, nn.AdaptiveAvgPool2d)
     return m
+
+# %% ../nbs/06_model.ipynb #fbfc6b62
+def arch_names()->list:
+    "Every image architecture `doodle_model` builds: the torchvision ResNets of `ARCHS`, then timm's models"
+    return list(dict.fromkeys([*ARCHS, *timm.list_models()]))
+
+def check_arch(arch:str, # a key of `ARCHS` or a timm model name
+              )->str:    # `arch`
+    "`arch` if `doodle_model` can build it, else `ValueError` naming the closest known names"
+    if arch in ARCHS or (isinstance(arch, str) and timm.is_model(arch)): return arch
+    names = arch_names()
+    close = list(dict.fromkeys([n for n in names if n.startswith(str(arch))][:5] + difflib.get_close_matches(str(arch), names, n=5, cutoff=0.5)))[:5]
+    raise ValueError(f'unknown arch {arch!r}: neither a torchvision ResNet ({", ".join(ARCHS)}) nor a timm model'
+                     + (f'; closest: {", ".join(close)}' if close else ''))
+
+def is_timm(arch:str)->bool:
+    "Whether `doodle_model` builds `arch` with timm"
+    return check_arch(arch) not in ARCHS
+
+def doodle_model(n_classes:int,        # number of categories
+                 arch:str='resnet18',  # a key of `ARCHS` (torchvision) or any timm model name
+                 in_ch:int=3,          # input channels
+                )->nn.Module:
+    "A scratch image model with `n_classes` outputs and `in_ch` input channels: a torchvision ResNet of `ARCHS`, or any timm model"
+    if not is_timm(arch): return doodle_resnet(n_classes, arch, in_ch)
+    return timm.create_model(arch, pretrained=False, num_classes=n_classes, in_chans=in_ch)
 
 # %% ../nbs/06_model.ipynb #d9a98209
 SEQ_MAX_LEN = 128  # default cap on points per drawing (see `seq`)
@@ -140,7 +168,9 @@ def check_meta(meta:dict,        # the contents of a `model.json`
     kind = meta.get('input', 'image')
     if kind not in ('image', 'sequence'): bad('input', f'{kind!r} is not "image" or "sequence"')
     if kind == 'sequence': _check_seq(meta.get('seq'), bad)
-    elif meta.get('arch') not in ARCHS: bad('arch', f'{meta.get("arch")!r} is not one of {sorted(ARCHS)}')
+    else:
+        try: check_arch(meta.get('arch'))
+        except ValueError as e: bad('arch', str(e).split(': ', 1)[1])
     if not _isint(meta.get('in_ch')) or not 1 <= meta['in_ch'] <= 64: bad('in_ch', f'{meta.get("in_ch")!r} is not an integer 1-64')
     if not _isint(meta.get('size')) or not 8 <= meta['size'] <= 2048: bad('size', f'{meta.get("size")!r} is not an integer 8-2048')
     cats = meta.get('categories')
@@ -157,6 +187,11 @@ def _input_meta(model:nn.Module)->dict:
     cfg = getattr(model, 'seq_config', None)
     return dict(input='image') if cfg is None else dict(input='sequence', in_ch=cfg['in_ch'], seq=dict(cfg))
 
+def _lib_meta(model:nn.Module, arch:str)->dict:
+    "The library that builds an image model and its version, for the record (`timm` for a timm model)"
+    return dict(timm=timm.__version__) if getattr(model, 'seq_config', None) is None and is_timm(arch) else {}
+
+
 # %% ../nbs/06_model.ipynb #c6b1e627
 def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.StrokeSeqNet`
                  path:str|Path,         # directory to write `model.safetensors` + `model.json` into
@@ -169,7 +204,7 @@ def export_model(model:nn.Module,      # a model from `doodle_resnet` or a `seq.
     "Save `model`'s weights as safetensors plus a JSON description covered by a digest; no pickle involved"
     path = Path(path)
     meta = check_meta({**dict(format=MODEL_FORMAT, arch=arch, in_ch=in_ch, n_classes=len(categories), categories=list(categories),
-                              **as_spec(spec).meta(), metrics=metrics or {}),
+                              **as_spec(spec).meta(), metrics=metrics or {}, **_lib_meta(model, arch)),
                        **_input_meta(model)}, path/'model.json')
     path.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k,v in model.state_dict().items()}, path/'model.safetensors')
@@ -182,7 +217,7 @@ def _build(meta:dict)->nn.Module:
     "The untrained network `meta` describes: a ResNet for images, a `seq.StrokeSeqNet` for sequences"
     if meta.get('input') == 'sequence':
         return StrokeSeqNet(meta['n_classes'], **{k: v for k, v in meta['seq'].items() if k != 'in_ch'})   # in_ch follows from pos/time (`check_meta` checked it)
-    return doodle_resnet(meta['n_classes'], meta['arch'], meta['in_ch'])
+    return doodle_model(meta['n_classes'], meta['arch'], meta['in_ch'])
 
 # %% ../nbs/06_model.ipynb #4b7d0c07
 def _refuse_pickle(p:Path):

@@ -35,7 +35,7 @@ from .cli import cli_errors, cli_error_line
 from .checkpoint import CheckpointError, Checkpointer, ResumeAt, StopFlag, read_checkpoint, load_checkpoint
 from .render import RenderSpec, render_blobs
 from .data import doodle_dls, set_spec, first_per_cat
-from .model import ARCHS, doodle_resnet, map3, export_model
+from .model import ARCHS, check_arch, doodle_model, map3, export_model
 from fastai.data.core import DataLoaders
 from .learner import basic_learner
 from .ingest import ingest, open_db
@@ -75,15 +75,15 @@ class StrokeAug:
 
 # %% ../nbs/10_train.ipynb #30379cae
 def doodle_learner(dls,                    # DataLoaders from `doodle_dls`
-                   arch:str='resnet18',    # a key of `model.ARCHS`
+                   arch:str='resnet18',    # a key of `model.ARCHS` (torchvision) or any timm model name
                    fp16:bool|None=None,    # mixed precision; `None`: on CUDA only
                    path:str|Path='.',      # learner path
                    smoothing:float=0.,     # label smoothing (0: plain cross-entropy)
                    bar:bool|None=None,     # progress bars (`None`: when `interactive()`); else one line per epoch
                    log=print,              # where to report decisions
                   )->Learner:
-    "A `learner.basic_learner` with a scratch ResNet, in fp16 on CUDA, channels-last"
-    learn = basic_learner(dls, doodle_resnet(dls.c, arch), path=path, smoothing=smoothing, bar=bar)
+    "A `learner.basic_learner` with a scratch image model (`model.doodle_model`: a torchvision ResNet or any timm model), in fp16 on CUDA, channels-last"
+    learn = basic_learner(dls, doodle_model(dls.c, arch), path=path, smoothing=smoothing, bar=bar)
     cuda = dls.device is not None and torch.device(dls.device).type == 'cuda'
     if fp16 is None: fp16 = cuda
     if fp16 and not cuda: log('fp16 was asked for without CUDA: staying in fp32'); fp16 = False
@@ -294,7 +294,7 @@ def _words(w):
 def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (created from `src` when missing)
           src:Annotated[list, {'nargs': '*', 'type': str}]=None, # sources to ingest when `db` is missing (default: the shipped sample)
           out:str|Path=REPO/'models'/'resnet18',          # model directory: weights, JSON, plots, results
-          arch:str='resnet18',                           # ResNet variant (`model.ARCHS`), or a key of `KINDS`: 'lstm', the stroke-sequence model (one stage of sum(epochs) epochs)
+          arch:str='resnet18',                           # torchvision ResNet (`model.ARCHS`), any timm model name, or a key of `KINDS`: 'lstm', the stroke-sequence model (one stage of sum(epochs) epochs)
           words:int|str=None,                            # first N categories, comma-separated words (or a list), None/'all' for all
           per_cat:int=None,                              # at most this many drawings per category
           sizes:ints=(64, 128, 144),                     # progressive resizing sizes, e.g. 64,128,144
@@ -352,7 +352,7 @@ def _loader_kw(run)->dict:
 
 # %% ../nbs/10_train.ipynb #f8e40ffd
 class ImageKind(ModelKind):
-    "A scratch ResNet on rendered drawings (`doodle_learner`), trained at each size of `run.sizes` in turn"
+    "A scratch image model (torchvision ResNet or timm) on rendered drawings (`doodle_learner`), trained at each size of `run.sizes` in turn"
     def stages(self, run): return size_stages(run.spec, run.sizes, run.epochs, run.scale_lw)
     def dls(self, run): return doodle_dls(run.db, run.stages[0][0], **_loader_kw(run))
     def learner(self, run, dls): return doodle_learner(dls, run.arch, path=run.out, smoothing=run.smoothing, log=run.log)
@@ -367,12 +367,13 @@ class SeqKind(ModelKind):
 
 KINDS = {'lstm': SeqKind}
 
-def model_kind(arch:str, # `train`'s `arch`: a key of `model.ARCHS` (a ResNet) or of `KINDS`
+def model_kind(arch:str, # `train`'s `arch`: a key of `model.ARCHS` (a ResNet), a timm model name, or a key of `KINDS`
               )->ModelKind:
     "The `ModelKind` that trains `arch`"
     if arch in KINDS: return KINDS[arch]()
-    if arch in ARCHS: return ImageKind()
-    raise ValueError(f'unknown arch {arch!r}; choose from {sorted(ARCHS) + sorted(KINDS)}')
+    try: check_arch(arch)
+    except ValueError as e: raise ValueError(f'{e} (other kinds: {", ".join(KINDS)})') from None
+    return ImageKind()
 
 # %% ../nbs/10_train.ipynb #d2b10b50
 def train_defaults()->dict:
