@@ -6,7 +6,7 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/bench.scale.html.md"""
 
 # %% ../../nbs/12d_bench.scale.ipynb #89e54020
 from __future__ import annotations
-import json, os, resource, shutil, subprocess, sys, tempfile, threading, time
+import contextlib, json, os, resource, shutil, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import numpy as np, psutil, torch
 from fastcore.basics import store_attr
@@ -27,14 +27,23 @@ __all__ = ['FULL_ROWS', 'DiskPeak', 'rss_now', 'rss_peak', 'ChildMem', 'scale_in
 
 # %% ../../nbs/12d_bench.scale.ipynb #70b7e16f
 class DiskPeak:
-    "Peak bytes used on the file system of `path` while the `with` block runs, above its use when the block began"
+    "Peak bytes on disk under `path` plus this process's deleted-but-open files while the `with` block runs, above the start"
     def __init__(self,
-                 path:str|Path,     # a folder on the file system to watch
+                 path:str|Path,     # the folder to watch
                  every:float=0.02,  # seconds between samples
                 ): store_attr(); self.bytes = 0
     def used(self)->int:
-        "Bytes in use on the file system now"
-        s = os.statvfs(self.path); return (s.f_blocks - s.f_bfree) * s.f_frsize
+        "Bytes allocated now to the files under `path` and to the deleted files this process still has open"
+        n = 0
+        for root, _, files in os.walk(self.path):
+            for f in files:
+                try: n += os.lstat(os.path.join(root, f)).st_blocks * 512
+                except FileNotFoundError: pass
+        for fd in os.listdir('/proc/self/fd'):
+            try:
+                if os.readlink(f'/proc/self/fd/{fd}').endswith(' (deleted)'): n += os.fstat(int(fd)).st_blocks * 512
+            except OSError: pass   # closed meanwhile
+        return n
     def __enter__(self):
         self.base = self.peak = self.used(); self._stop = threading.Event()
         self._t = threading.Thread(target=self._watch, daemon=True); self._t.start(); return self
@@ -158,10 +167,11 @@ def scale_part(step:str,          # 'ingest', 'loader', 'validate', 'evaluate', 
                rows:int=112_199,  # 'predict': test rows
               )->dict:            # the step's figures
     "One step of the scale benchmark (run it in a fresh process: `doodle-bench scale-part STEP --db DB ...`)"
-    if step == 'ingest': return scale_ingest(src, db)
-    if step == 'loader': return scale_loader(db, workers=workers, threads=threads, n_batches=n_batches)
-    if step == 'predict': return scale_predict(db, rows=rows, workdir=Path(db).parent)
-    return scale_valid(db, step)
+    with contextlib.redirect_stdout(sys.stderr):   # stdout carries the result only: whatever the step prints goes to stderr
+        if step == 'ingest': return scale_ingest(src, db)
+        if step == 'loader': return scale_loader(db, workers=workers, threads=threads, n_batches=n_batches)
+        if step == 'predict': return scale_predict(db, rows=rows, workdir=Path(db).parent)
+        return scale_valid(db, step)
 
 def run_part(step:str, # a step of `scale_part`
              db:str,   # its database
@@ -173,7 +183,8 @@ def run_part(step:str, # a step of `scale_part`
     env = {**os.environ, 'SQLITE_TMPDIR': str(Path(db).parent)}
     t = time.perf_counter(); p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode: raise RuntimeError(f'scale-part {step} exited {p.returncode}: {(p.stderr or p.stdout).strip().splitlines()[-1:]}')
-    return {**json.loads(p.stdout), 'process_s': round(time.perf_counter() - t, 2)}
+    try: return {**json.loads(p.stdout), 'process_s': round(time.perf_counter() - t, 2)}
+    except ValueError: raise RuntimeError(f'scale-part {step} printed no JSON result: {p.stdout[-300:]!r}') from None
 
 # %% ../../nbs/12d_bench.scale.ipynb #20153577
 FULL_ROWS = 49_707_579  # rows in Kaggle's train_simplified (340 CSVs)
@@ -218,16 +229,18 @@ def bench_scale(rows:str='1000000,10000000', # sizes to measure (rows, comma-sep
     res = dict(rows=sizes, workers=ws, cpus=os.cpu_count(), runs={})
     with tempfile.TemporaryDirectory(dir=workdir) as d:
         for n in sizes:
-            run, dn = {}, Path(d)/str(n); db = dn/'doodle.db'
+            run, dn = res['runs'].setdefault(str(n), {}), Path(d)/str(n); db = dn/'doodle.db'
+            def part(name, step, **kw):   # each result is saved as soon as it is measured
+                run[name] = run_part(step, db=str(db), **kw)
+                if out: Path(out).write_text(json.dumps(res, indent=1))
             scaled_copy(src, dn/'csv', per_cat=-(-n // ncat))
-            run['ingest'] = run_part('ingest', db=str(db), src=str(dn/'csv')); shutil.rmtree(dn/'csv')
-            for w in ws: run[f'loader_w{w}'] = run_part('loader', db=str(db), workers=w, n_batches=n_batches)
-            run['loader_w2_threads2'] = run_part('loader', db=str(db), workers=2, threads=2, n_batches=n_batches)
+            part('ingest', 'ingest', src=str(dn/'csv')); shutil.rmtree(dn/'csv')
+            for w in ws: part(f'loader_w{w}', 'loader', workers=w, n_batches=n_batches)
+            part('loader_w2_threads2', 'loader', workers=2, threads=2, n_batches=n_batches)
             if bounded and n == sizes[-1]:
-                for step in ('validate', 'evaluate', 'baseline'): run[step] = run_part(step, db=str(db))
-                run['predict'] = run_part('predict', db=str(db), rows=test_rows)
-            res['runs'][str(n)] = run; shutil.rmtree(dn)
-            if out: Path(out).write_text(json.dumps(res, indent=1))
+                for step in ('validate', 'evaluate', 'baseline'): part(step, step)
+                part('predict', 'predict', rows=test_rows)
+            shutil.rmtree(dn)
     res['summary'] = scale_summary(res)
     if out: Path(out).write_text(json.dumps(res, indent=1))
     return res
