@@ -68,6 +68,8 @@ def write_checkpoint(out:str|Path, # the model directory: the checkpoint goes to
         model = getattr(learn.model, 'module', learn.model)   # the network itself, also inside DDP
         save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp/'model.safetensors')
         _test_kill()
+        extra = {f'{cb.name}.{k}': v.detach().cpu().contiguous() for cb in learn.cbs if hasattr(cb, 'ckpt_tensors') for k, v in cb.ckpt_tensors().items()}
+        if extra: save_file(extra, tmp/'callbacks.safetensors')   # state of callbacks that keep weights of their own (`train.EMA`)
         tens, rng = rng_state(); sl = learn.recorder.smooth_loss
         save_file({**tens, 'smooth_loss': torch.as_tensor(sl.val).detach().cpu().reshape(1).clone()}, tmp/'state.safetensors')
         torch.save(_plain(learn.opt.state_dict()), tmp/'optimizer.pt')
@@ -127,6 +129,9 @@ def load_checkpoint(d:Path, # a checkpoint folder from `read_checkpoint`
     dev = next(learn.model.parameters()).device
     sd = torch.load(d/'optimizer.pt', map_location=dev, weights_only=True)
     learn.opt.load_state_dict({'state': sd['state'], 'hypers': L(sd['hypers'])})
+    t = load_file(d/'callbacks.safetensors') if (d/'callbacks.safetensors').is_file() else {}
+    for cb in learn.cbs:
+        if hasattr(cb, 'load_ckpt_tensors'): cb.load_ckpt_tensors({k[len(cb.name)+1:]: v for k, v in t.items() if k.startswith(cb.name + '.')})
 
 # %% ../nbs/09a_checkpoint.ipynb #4581038c
 class StopFlag:

@@ -22,7 +22,7 @@ from .render import RenderSpec, as_spec, render_blobs
 
 # %% auto #0
 __all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'rank_in_class', 'first_per_cat', 'split_keys',
-           'DoodleDataset', 'epoch_sample', 'worker_share', 'DoodleDL', 'doodle_dls', 'set_spec']
+           'DoodleDataset', 'epoch_sample', 'balanced_sample', 'worker_share', 'DoodleDL', 'doodle_dls', 'set_spec']
 
 # %% ../nbs/05_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -100,7 +100,7 @@ def read_keys(reader:DBReader,    # the database to read
     sql = 'FROM train' + (' WHERE ' + ' AND '.join(where) if where else '')
     con = reader.connection(); n = con.execute('SELECT count(*) ' + sql).fetchone()[0]
     a = np.fromiter(con.execute('SELECT key_id, cat ' + sql), np.dtype([('k', '<i8'), ('c', '<i2')]), count=n)
-    return a['k'].copy(), a['c'].copy()
+    return a['k'], a['c']   # views of one 10-byte record per drawing: no copies (at 50M drawings a copy is 500 MB)
 
 # %% ../nbs/05_data.ipynb #8edf2303
 def rank_in_class(h:np.ndarray,      # a sort key per item (e.g. a key hash)
@@ -130,11 +130,14 @@ def split_keys(keys,                  # int64 key_ids
                valid_per_cat:int=None, # at most this many validation drawings per category (default: all of the `valid_pct` split)
               )->tuple:               # (train indices, valid indices) into `keys`
     "Indices (train, valid) of `keys`: at most `per_cat` per category (lowest hash), a hashed `valid_pct` split, then at most `valid_per_cat` of it per category"
-    idx = np.arange(len(keys))
-    if per_cat is not None: idx = first_per_cat(idx, keys, cats, per_cat, seed + 1)
-    v = key_hash(keys[idx], seed) < valid_pct
-    va = idx[v] if valid_per_cat is None else first_per_cat(idx[v], keys, cats, valid_per_cat, seed + 2)
-    return idx[~v], va
+    idx = None if per_cat is None else first_per_cat(np.arange(len(keys)), keys, cats, per_cat, seed + 1)
+    k = keys if idx is None else keys[idx]
+    v = np.empty(len(k), bool)
+    for i in range(0, len(k), 1 << 20): v[i:i + (1 << 20)] = key_hash(k[i:i + (1 << 20)], seed) < valid_pct   # in chunks: 1 byte a key, not 40
+    tr, va = np.flatnonzero(~v), np.flatnonzero(v)
+    if idx is not None: tr, va = idx[tr], idx[va]
+    if valid_per_cat is not None: va = first_per_cat(va, keys, cats, valid_per_cat, seed + 2)
+    return tr, va
 
 # %% ../nbs/05_data.ipynb #94f08075
 class DoodleDataset:
@@ -184,6 +187,19 @@ def epoch_sample(labels:np.ndarray, # class id of each training item
     sel = o[(rank >= j[c]*n) & (rank < (j[c] + 1)*n)]
     return np.random.default_rng([seed, epoch]).permutation(sel)
 
+# %% ../nbs/05_data.ipynb #a850859b
+def balanced_sample(labels:np.ndarray, # class id of each training item
+                    n:int,             # items to draw
+                    seed:int,          # the run's seed
+                    epoch:int,         # the epoch
+                   )->np.ndarray:      # item indices of this epoch
+    "`n` items drawn with classes equally likely (a class that has items), then an item of that class uniformly; with replacement, a pure function of (seed, epoch)"
+    labels = np.asarray(labels); counts = np.bincount(labels); present = np.flatnonzero(counts)
+    rng = np.random.default_rng([seed, epoch, 1])
+    c = present[rng.integers(0, len(present), n)]
+    order, starts = np.argsort(labels, kind='stable'), np.r_[0, np.cumsum(counts)[:-1]]
+    return order[starts[c] + (rng.random(n) * counts[c]).astype(np.int64)]
+
 # %% ../nbs/05_data.ipynb #12c9394f
 def worker_share(idxs,          # the epoch's indices, in order
                  bs:int,        # batch size
@@ -205,9 +221,10 @@ class DoodleDL(TfmdDL):
                  dataset,                 # a `DoodleDataset` (or `seq.SeqDataset`)
                  sample_per_cat:int=None, # each epoch a fresh sample of this many items per class (`epoch_sample`); None: all of them
                  seed:int=0,              # with `epoch`, decides each epoch's order and each batch's augmentation
+                 balanced:bool=False,     # draw each epoch's items with classes equally likely (`balanced_sample`), as many as without
                  **kwargs,                # `TfmdDL` arguments: bs, shuffle, drop_last, num_workers, device, ...
                 ):
-        self.sample_per_cat, self.seed, self.epoch, self.skip = sample_per_cat, seed, 0, 0
+        self.sample_per_cat, self.seed, self.epoch, self.skip, self.balanced = sample_per_cat, seed, 0, 0, balanced
         if sample_per_cat is not None:   # the epoch's length: `sample_per_cat` per class, or all of a smaller class
             kwargs['n'] = int(np.minimum(np.bincount(dataset.labels), sample_per_cat).sum())
         super().__init__(dataset, **kwargs)
@@ -218,6 +235,7 @@ class DoodleDL(TfmdDL):
         try: return self.dataset.get_batch(b)   # the augmentation of a batch: a function of (seed, epoch, its first item)
         finally: np.random.set_state(st)
     def get_idxs(self):
+        if self.balanced: return balanced_sample(self.dataset.labels, self.n, self.seed, self.epoch)
         if self.sample_per_cat is not None: return epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, self.epoch)
         if self.shuffle: return np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
         return np.arange(self.n)
@@ -226,9 +244,11 @@ class DoodleDL(TfmdDL):
         if self.shuffle: self.epoch += 1   # a loader used on its own moves on; in `train`, `RunEpoch` sets the epoch of the run
     def seen(self, epochs:int)->int:
         "Distinct items the first `epochs` epochs train on"
-        if self.sample_per_cat is None: return self.n if epochs > 0 else 0
-        mask = np.zeros(len(self.dataset), bool)
-        for e in range(epochs): mask[epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, e)] = True
+        if self.sample_per_cat is None and not self.balanced: return self.n if epochs > 0 else 0
+        mask, e0 = np.zeros(len(self.dataset), bool), self.epoch
+        try:
+            for e in range(epochs): self.epoch = e; mask[self.get_idxs()] = True
+        finally: self.epoch = e0
         return int(mask.sum())
     def sample(self):
         "This worker's share of the indices (whole batches, round robin), vectorised; none of the first `skip` batches"
@@ -244,6 +264,7 @@ def doodle_dls(db:str|Path|DBReader,    # SQLite database written by `ingest`, o
                device=None,              # where batches go (default: CUDA when available)
                sample_per_cat:int=None,  # each training epoch a fresh sample of this many drawings per category (`epoch_sample`)
                seed:int=0,               # salt of the split / subsample hash, and of the epochs' samples
+               balanced:bool=False,      # training epochs draw categories equally often (`balanced_sample`)
                **kwargs,                 # `split_keys` arguments: valid_pct (0.05), per_cat, valid_per_cat
               )->DataLoaders:
     "fastai DataLoaders rendering the drawings of `db` on the fly"
@@ -264,7 +285,7 @@ def doodle_dls(db:str|Path|DBReader,    # SQLite database written by `ingest`, o
     device = default_device() if device is None else torch.device(device)
     kw = dict(num_workers=num_workers, after_batch=[ToModelInput()], device=device, pin_memory=device.type == 'cuda')
     mk = lambda i, tfm, split: DoodleDataset(reader, keys[i], labels[i], vocab, spec=spec, item_tfm=tfm, split_idx=split)
-    return DataLoaders(DoodleDL(mk(tr, item_tfm, 0), sample_per_cat, seed, bs=bs, shuffle=True, drop_last=True, **kw),
+    return DataLoaders(DoodleDL(mk(tr, item_tfm, 0), sample_per_cat, seed, balanced, bs=bs, shuffle=True, drop_last=True, **kw),
                        DoodleDL(mk(va, None, 1), bs=2*bs, **kw), device=device)
 
 # %% ../nbs/05_data.ipynb #fce6d4a4

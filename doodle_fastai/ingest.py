@@ -338,8 +338,8 @@ def ingest(srcs:list,           # files or folders: Kaggle CSVs, Google ndjson (
         if pb: pb.update(pb.total); log()
         staged = con.execute('SELECT count(*), sum(rows) FROM st_progress').fetchone()
         if staged[0]:
-            log(f'merging {staged[1]:,} staged rows into {db}')
-            st['stored'], nc = _merge(con, pause[1]); st['staged'] -= nc; st['rejected'] += nc
+            log(f'merging {staged[1]:,} staged rows into {db}'); tm = time.perf_counter()
+            st['stored'], nc = _merge(con, pause[1]); st['staged'] -= nc; st['rejected'] += nc; st['merge_s'] = time.perf_counter() - tm
         con.execute('DETACH stage'); stage.unlink(); journal.unlink(missing_ok=True)
         con.execute('CREATE INDEX IF NOT EXISTS train_cat ON train(cat)')
         con.execute('CREATE INDEX IF NOT EXISTS train_has_raw ON train(key_id) WHERE raw IS NOT NULL')

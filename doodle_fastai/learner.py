@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from functools import partial
 from pathlib import Path
-import torch
+import numpy as np, torch
 from fastcore.basics import store_attr
 from fastai.imports import noop  # the `noop` fastai compares loggers with (not fastcore's)
 from fastai.learner import Learner, Metric
@@ -20,7 +20,7 @@ from .core import interactive
 from .model import ap3
 
 # %% auto #0
-__all__ = ['hit1', 'ItemMean', 'doodle_metrics', 'EpochLines', 'basic_learner']
+__all__ = ['CLASS_WEIGHTS', 'hit1', 'ItemMean', 'doodle_metrics', 'EpochLines', 'class_weights', 'basic_learner']
 
 # %% ../nbs/06a_learner.ipynb #8fc1d673
 def hit1(preds:torch.Tensor, # scores (N, C)
@@ -66,6 +66,20 @@ class EpochLines(Callback):
     def after_fit(self):
         if hasattr(self, 'old'): self.learn.logger = self.old; del self.old
 
+# %% ../nbs/06a_learner.ipynb #a10cfd52
+CLASS_WEIGHTS = ('none', 'inverse', 'sqrt')   # --class-weights
+
+def class_weights(labels,           # class id of each training drawing
+                  n_classes:int,    # number of classes
+                  how:str='none',   # 'none', 'inverse' (1/count) or 'sqrt' (1/sqrt(count))
+                 )->torch.Tensor|None: # float32 (n_classes,), None for 'none'
+    "Loss weights from the training counts, scaled so the average weight over the training drawings is 1 (a class without drawings: 0)"
+    if how not in CLASS_WEIGHTS: raise ValueError(f'--class-weights must be one of {", ".join(CLASS_WEIGHTS)}, got {how!r}')
+    if how == 'none': return None
+    n = np.bincount(np.asarray(labels, np.int64), minlength=n_classes).astype(np.float64)
+    w = np.where(n > 0, 1/np.maximum(n, 1)**(1. if how == 'inverse' else .5), 0.)
+    return torch.tensor(w * n.sum() / (w * n).sum(), dtype=torch.float32)
+
 # %% ../nbs/06a_learner.ipynb #8f6b2788
 def basic_learner(dls,                  # DataLoaders of either kind (`data.doodle_dls`, `seq.seq_dls`)
                   model:torch.nn.Module, # the network
@@ -73,9 +87,11 @@ def basic_learner(dls,                  # DataLoaders of either kind (`data.dood
                   smoothing:float=0.,    # label smoothing (0: plain cross-entropy)
                   bar:bool|None=None,    # progress bars (`None`: when `interactive()`); else one line per epoch
                   cbs:list=None,         # more callbacks
+                  weight:torch.Tensor=None, # per-class loss weights (`class_weights`)
                  )->Learner:
     "A fastai `Learner` for `model` with the doodle loss and metrics, bars or one log line per epoch"
-    loss = LabelSmoothingCrossEntropyFlat(eps=smoothing) if smoothing else CrossEntropyLossFlat()
+    if weight is not None: weight = weight.to(dls.device or 'cpu')   # fastai's label-smoothing loss keeps it as a plain attribute
+    loss = LabelSmoothingCrossEntropyFlat(eps=smoothing, weight=weight) if smoothing else CrossEntropyLossFlat(weight=weight)
     learn = Learner(dls, model, loss_func=loss, metrics=doodle_metrics(), path=path, cbs=cbs, model_dir=tempfile.gettempdir())
     if not (interactive() if bar is None else bar): learn.remove_cb(ProgressCallback); learn.add_cb(EpochLines())
     return learn

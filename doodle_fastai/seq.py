@@ -145,13 +145,13 @@ def seq_dls(db:str|Path,              # SQLite database written by `ingest`
             pos:bool=True,             # add the position channels (False: the tutorial's encoding exactly)
             spec:RenderSpec|int=64,    # how the pictures of the data (top losses) are drawn (`render.as_spec`)
             device=None,               # where batches go (default: CUDA when available)
-            **kwargs,                  # `doodle_dls` arguments: words, num_workers, item_tfm, sample_per_cat, seed, valid_pct, per_cat, valid_per_cat
+            **kwargs,                  # `doodle_dls` arguments: words, num_workers, item_tfm, sample_per_cat, seed, balanced, valid_pct, per_cat, valid_per_cat
            )->DataLoaders:
     "fastai DataLoaders of padded step sequences over the same selection and split as `doodle_dls`"
     spec = as_spec(spec)
     img = doodle_dls(db, spec.replace(time_channels=True) if time else spec, bs=bs, device=device, **kwargs)   # time: only drawings with raw strokes
     tr, va = img.train, img.valid
-    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time=time, pos=pos), dl.sample_per_cat, dl.seed, bs=dl.bs, shuffle=shuffle, drop_last=drop,
+    mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time=time, pos=pos), dl.sample_per_cat, dl.seed, dl.balanced, bs=dl.bs, shuffle=shuffle, drop_last=drop,
                                            num_workers=dl.num_workers, device=img.device, pin_memory=dl.pin_memory)
     return DataLoaders(mk(tr, True, True), mk(va, False, False), device=img.device)
 
@@ -160,9 +160,10 @@ def seq_learner(dls:DataLoaders,       # DataLoaders from `seq_dls`
                 path:str|Path='.',      # learner path
                 smoothing:float=0.,     # label smoothing (0: plain cross-entropy)
                 clip:float=1.,          # gradient-norm clipping
+                weight:torch.Tensor=None, # per-class loss weights (`learner.class_weights`)
                 **kwargs,               # `StrokeSeqNet` arguments (convs, kernels, hidden, layers, dropout)
                )->Learner:
     "A `learner.basic_learner` with a `StrokeSeqNet` for `dls` and gradient clipping"
     ds = dls.train_ds
     model = StrokeSeqNet(dls.c, max_len=ds.max_len, time=ds.time, pos=ds.pos, **kwargs)
-    return basic_learner(dls, model, path=path, smoothing=smoothing, cbs=[GradientClip(clip)])
+    return basic_learner(dls, model, path=path, smoothing=smoothing, cbs=[GradientClip(clip)], weight=weight)

@@ -7,8 +7,8 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/train.html.md"""
 # %% auto #0
 __all__ = ['SCHEDULES', 'MIXES', 'KINDS', 'RESUME_MAY_CHANGE', 'StrokeAug', 'doodle_learner', 'size_stages', 'RunEpoch',
            'Interrupted', 'lr_suggest', 'save_valid', 'evaluate_learner', 'baseline_logreg', 'heldout_subset',
-           'heldout_arrays', 'ints', 'train', 'ModelKind', 'mix_cbs', 'ImageKind', 'SeqKind', 'model_kind',
-           'train_defaults', 'TrainRun', 'db_fingerprint', 'sweep_lr', 'finish', 'launch', 'main']
+           'heldout_arrays', 'ints', 'train', 'ModelKind', 'mix_cbs', 'EMA', 'SWA', 'ImageKind', 'SeqKind',
+           'model_kind', 'train_defaults', 'TrainRun', 'db_fingerprint', 'sweep_lr', 'finish', 'launch', 'main']
 
 # %% ../nbs/10_train.ipynb #d27b0ef4
 import hashlib, json, math, os, signal, sys, time, tempfile, socket, logging, inspect
@@ -20,11 +20,15 @@ from typing import Annotated
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from fastcore.basics import store_attr
+from fastcore.foundation import L
 from fastai.imports import noop  # the `noop` fastai compares loggers with (not fastcore's)
 from fastcore.meta import delegates
 from fastcore.script import call_parse, is_cli
 from fastcore.basics import patch
 from fastai.learner import Learner
+from torch import nn
+from torch.optim.swa_utils import AveragedModel
+from timm.utils import ModelEmaV3
 from fastai.callback.schedule import valley, steep, minimum
 from fastai.callback.all import *
 from fastai.distributed import rank0_first
@@ -37,7 +41,7 @@ from .render import RenderSpec, render_blobs
 from .data import doodle_dls, set_spec, first_per_cat
 from .model import ARCHS, check_arch, doodle_model, map3, export_model
 from fastai.data.core import DataLoaders
-from .learner import basic_learner
+from .learner import basic_learner, class_weights, CLASS_WEIGHTS
 from .ingest import ingest, open_db
 from .postprocess import Preds, read_key_words
 from .seq import seq_dls, seq_learner
@@ -81,9 +85,10 @@ def doodle_learner(dls,                    # DataLoaders from `doodle_dls`
                    smoothing:float=0.,     # label smoothing (0: plain cross-entropy)
                    bar:bool|None=None,     # progress bars (`None`: when `interactive()`); else one line per epoch
                    log=print,              # where to report decisions
+                   weight:torch.Tensor=None, # per-class loss weights (`learner.class_weights`)
                   )->Learner:
     "A `learner.basic_learner` with a scratch image model (`model.doodle_model`: a torchvision ResNet or any timm model), in fp16 on CUDA, channels-last"
-    learn = basic_learner(dls, doodle_model(dls.c, arch), path=path, smoothing=smoothing, bar=bar)
+    learn = basic_learner(dls, doodle_model(dls.c, arch), path=path, smoothing=smoothing, bar=bar, weight=weight)
     cuda = dls.device is not None and torch.device(dls.device).type == 'cuda'
     if fp16 is None: fp16 = cuda
     if fp16 and not cuda: log('fp16 was asked for without CUDA: staying in fp32'); fp16 = False
@@ -113,7 +118,8 @@ class RunEpoch(Callback):
 @delegates(Learner.fit)
 def fit_cos(self:Learner, n_epoch:int, # epochs
             lr:float=None,             # the starting learning rate, annealed to 0
-            cbs=None, **kwargs):
+            cbs=None,                  # more callbacks for this fit
+            **kwargs):                 # `Learner.fit` arguments (wd, ...)
     "Fit `n_epoch` epochs with cosine annealing from `lr` to 0, no warm-up"
     self.fit(n_epoch, cbs=[ParamScheduler({'lr': SchedCos(lr or self.lr, 0.)})] + list(L(cbs)), **kwargs)
 
@@ -334,6 +340,10 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           schedule:str='one_cycle',                      # learning-rate schedule of each stage: one_cycle, flat_cos or cos (`SCHEDULES`)
           mix:str='none',                                # mix training batches: none, mixup or cutmix (fastai's `MixUp` / `CutMix`)
           mix_alpha:float=0.4,                           # Beta(alpha, alpha) of the mixing weight
+          class_weights:str='none',                      # loss weights from the training counts: none, inverse or sqrt
+          balanced:bool=False,                           # training epochs draw categories equally often (with replacement)
+          ema:float=None,                                # exponential moving average of the weights with this decay per step (0-1), validated and exported
+          swa_epochs:int=0,                              # stochastic weight averaging over the run's last N epochs at a constant lr (a tenth of the peak)
           scale_lw:bool=True,                            # scale the line width with the size (see `RenderSpec.at`)
           sync_bn:bool=True,                             # under N processes, `SyncBatchNorm` (batch statistics over all ranks)
           dist_timeout:float=1800,                       # under N processes, seconds any collective may wait (rank 0 ingesting a missing database included)
@@ -343,11 +353,15 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     run = TrainRun(**{k: v for k, v in locals().items()}).start()
     dls = run.kind.dls(run)
     run.log(f'{len(dls.train_ds)} training / {len(dls.valid_ds)} validation drawings, {dls.c} categories, {run.workers} workers per process, device {run.device}')
-    learn = run.kind.learner(run, dls)
-    lr = run.resume_into(learn) if run.resume else run.step_lr(sweep_lr(learn, run))
+    learn, avg = run.kind.learner(run, dls), run.averagers()
+    if run.resume: learn.add_cbs(avg); lr = run.resume_into(learn)   # the averages come back with the checkpoint
+    else: lr = run.step_lr(sweep_lr(learn, run)); learn.add_cbs(avg)   # after the sweep: lr_find's steps are not averaged
+    for cb in avg:
+        if isinstance(cb, SWA): cb.lr = 0.1 * lr   # SWA's constant lr: a tenth of the run's peak
     with run.distributed(learn), StopFlag() as flag:
         try: hist = learn.fit_stages(run.stages, lr=lr, wd=run.wd, log=run.log, ckpt=run.checkpointer(learn, flag, lr), start=run.position, schedule=run.schedule)
         except Interrupted as e: raise Interrupted(f'{e}; checkpoint written: resume with doodle-train --resume --out {run.out}', e.code) from None
+    for cb in avg: cb.apply(learn.dls.train); learn.remove_cb(cb)   # the averaged weights are the model from here on
     if run.rank: return {}
     with _solo(): return finish(learn, run, hist)
 
@@ -363,7 +377,12 @@ class ModelKind:
 def _loader_kw(run)->dict:
     "The `doodle_dls` arguments every kind takes from the run: the selection, split, workers, augmentation and device"
     return dict(bs=run.bs, valid_pct=run.valid_pct, valid_per_cat=run.valid_per_cat or None, words=run.words, per_cat=run.per_cat,
-                sample_per_cat=run.sample_per_cat, num_workers=run.workers, seed=run.seed, item_tfm=StrokeAug() if run.aug else None, device=run.device)
+                sample_per_cat=run.sample_per_cat, num_workers=run.workers, seed=run.seed, item_tfm=StrokeAug() if run.aug else None, device=run.device,
+                balanced=run.balanced)
+
+def _weight(run, dls):
+    "The loss weights `run.class_weights` asks for, from the training split's counts"
+    return class_weights(dls.train_ds.labels, dls.c, run.class_weights)
 
 # %% ../nbs/10_train.ipynb #c02201dd
 MIXES = {'none': None, 'mixup': MixUp, 'cutmix': CutMix}   # --mix: fastai's callback of each
@@ -377,12 +396,69 @@ def mix_cbs(mix:str='none',   # a key of `MIXES`
         raise ValueError(f'--mix-alpha must be a number > 0, got {alpha!r}')
     return [] if MIXES[mix] is None else [MIXES[mix](alpha)]
 
+# %% ../nbs/10_train.ipynb #dbc4a86c
+class EMA(Callback):
+    "Exponential moving average of the weights (timm's `ModelEmaV3`: parameters averaged, BatchNorm buffers copied); validated, and put in place by `apply`"
+    def __init__(self, decay:float=0.999): # weight of the average at each optimizer step
+        self.decay, self.ema = decay, None
+    def _net(self): return getattr(self.learn.model, 'module', self.learn.model)   # the network itself, also inside DDP
+    def _make(self):
+        if self.ema is None: self.ema = ModelEmaV3(self._net(), decay=self.decay, exclude_buffers=True)
+    def before_fit(self): self._make()
+    def after_step(self): self.ema.update(self._net())
+    def before_validate(self):
+        self._live = {k: v.clone() for k, v in self._net().state_dict().items()}
+        self._net().load_state_dict(self.ema.module.state_dict())
+    def after_validate(self):
+        if hasattr(self, '_live'): self._net().load_state_dict(self._live); del self._live
+    def apply(self, dl=None):
+        "Put the average in place of the live weights (the end of training)"
+        self._net().load_state_dict(self.ema.module.state_dict())
+    def ckpt_tensors(self)->dict: return dict(self.ema.module.state_dict()) if self.ema is not None else {}
+    def load_ckpt_tensors(self, d:dict):
+        if d: self._make(); self.ema.module.load_state_dict(d)
+
+class SWA(Callback):
+    "Stochastic weight averaging over the run's last `epochs` epochs at a constant learning rate (`torch.optim.swa_utils`); `apply` ends it"
+    order = ParamScheduler.order + 1   # overrides the schedule's learning rate
+    def __init__(self,
+                 epochs:int,          # epochs averaged, the last of the run
+                 total:int,           # epochs of the whole run (all stages)
+                 lr:float,            # the constant learning rate of those epochs
+                 bn_batches:int=50,   # training batches that recompute BatchNorm's statistics at the end
+                ): store_attr(); self.avg = None
+    def _net(self): return getattr(self.learn.model, 'module', self.learn.model)
+    def _make(self):
+        if self.avg is None: self.avg = AveragedModel(self._net())
+    def before_fit(self): self._make()
+    @property
+    def active(self)->bool: return self.dls.train.epoch >= self.total - self.epochs   # the run's epoch (`RunEpoch` sets it)
+    def before_batch(self):
+        if self.training and self.active: self.opt.set_hyper('lr', self.lr)
+    def after_epoch(self):
+        if self.active: self.avg.update_parameters(self._net())
+    def apply(self, dl):
+        "Put the average in place of the weights and recompute BatchNorm's statistics on `bn_batches` batches of `dl`"
+        net = self._net(); net.load_state_dict(self.avg.module.state_dict())
+        bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not bns: return
+        mom = [m.momentum for m in bns]
+        for m in bns: m.reset_running_stats(); m.momentum = None   # a plain average over the batches below
+        net.train()
+        with torch.no_grad():
+            for b, (xb, *_) in zip(range(self.bn_batches), dl): net(xb)
+        for m, mo in zip(bns, mom): m.momentum = mo
+    def ckpt_tensors(self)->dict: return dict(self.avg.state_dict()) if self.avg is not None else {}
+    def load_ckpt_tensors(self, d:dict):
+        if d: self._make(); self.avg.load_state_dict(d)
+
 # %% ../nbs/10_train.ipynb #f8e40ffd
 class ImageKind(ModelKind):
     "A scratch image model (torchvision ResNet or timm) on rendered drawings (`doodle_learner`), trained at each size of `run.sizes` in turn"
     def stages(self, run): return size_stages(run.spec, run.sizes, run.epochs, run.scale_lw)
     def dls(self, run): return doodle_dls(run.db, run.stages[0][0], **_loader_kw(run))
-    def learner(self, run, dls): return doodle_learner(dls, run.arch, path=run.out, smoothing=run.smoothing, log=run.log).add_cbs(mix_cbs(run.mix, run.mix_alpha))
+    def learner(self, run, dls):
+        return doodle_learner(dls, run.arch, path=run.out, smoothing=run.smoothing, log=run.log, weight=_weight(run, dls)).add_cbs(mix_cbs(run.mix, run.mix_alpha))
 
 class SeqKind(ModelKind):
     "The stroke-sequence model of `seq` (`--arch lstm`): one stage of `sum(run.epochs)` epochs; `run.spec` draws its pictures"
@@ -390,7 +466,7 @@ class SeqKind(ModelKind):
         if len(run.sizes) != len(run.epochs): size_stages(run.spec, run.sizes, run.epochs)   # the same check, the same message
         return [(run.spec, sum(run.epochs))]
     def dls(self, run): return seq_dls(run.db, spec=run.spec, **_loader_kw(run))
-    def learner(self, run, dls): return seq_learner(dls, path=run.out, smoothing=run.smoothing)
+    def learner(self, run, dls): return seq_learner(dls, path=run.out, smoothing=run.smoothing, weight=_weight(run, dls))
 
 KINDS = {'lstm': SeqKind}
 
@@ -421,6 +497,7 @@ class TrainRun:
         if self.lr != 'find': self.lr = float(self.lr)
         if self.schedule not in SCHEDULES: raise ValueError(f'--schedule must be one of {", ".join(SCHEDULES)}, got {self.schedule!r}')
         mix_cbs(self.mix, self.mix_alpha)   # checks both flags
+        if self.class_weights not in CLASS_WEIGHTS: raise ValueError(f'--class-weights must be one of {", ".join(CLASS_WEIGHTS)}, got {self.class_weights!r}')
         if self.mix != 'none' and self.arch in KINDS: raise ValueError(f'--mix {self.mix} is for image models; the sequence model (--arch {self.arch}) takes no mixing')
         for k, lo in (('sample_per_cat', 1), ('valid_per_cat', 0), ('baseline_per_cat', 1), ('ckpt_every', 0)):
             v = getattr(self, k)
@@ -428,9 +505,18 @@ class TrainRun:
                 raise ValueError(f'--{k.replace("_", "-")} must be an integer >= {lo}, got {v!r}')
         self.spec = RenderSpec(self.sizes[-1], **({} if self.lw is None else {'lw': self.lw}))
         self.kind = model_kind(self.arch); self.stages = self.kind.stages(self)
+        if self.ema is not None and not (isinstance(self.ema, (int, float)) and not isinstance(self.ema, bool) and 0 < self.ema < 1):
+            raise ValueError(f'--ema must be a number between 0 and 1 (exclusive), got {self.ema!r}')
+        total = sum(max(e, 0) for _, e in self.stages)
+        if isinstance(self.swa_epochs, bool) or not isinstance(self.swa_epochs, int) or not 0 <= self.swa_epochs <= total:
+            raise ValueError(f"--swa-epochs must be an integer from 0 to the run's {total} epochs, got {self.swa_epochs!r}")
         self.rank, self.world, self.t0 = 0, 1, time.time()
         self.workers = max(0, (os.cpu_count() or 1) // int(os.environ.get('LOCAL_WORLD_SIZE', 1))) if self.workers is None else self.workers
     def __repr__(self): return f'TrainRun({self.kind}, {self.spec}, stages {[(s.size, e) for s, e in self.stages]}, rank {self.rank} of {self.world})'
+    def averagers(self)->list:
+        "The weight-averaging callbacks `--ema` and `--swa-epochs` ask for (SWA's `lr` is set once the run's lr is known)"
+        total = sum(max(e, 0) for _, e in self.stages)
+        return ([EMA(self.ema)] if self.ema else []) + ([SWA(self.swa_epochs, total, lr=None)] if self.swa_epochs else [])
     def config(self)->dict:
         "The arguments this run was given, as JSON types (`log` left out)"
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.given.items() if k != 'log'}
@@ -565,7 +651,7 @@ def record(self:TrainRun, learn:Learner, hist:pd.DataFrame)->dict:
                 batch_per_step=self.bs*self.world, sizes=[s.size for s, _ in self.stages], epochs=[e for _, e in self.stages],
                 n_train=len(learn.dls.train_ds), n_classes=learn.dls.c, sample_per_cat=self.sample_per_cat, epoch_size=dl.n,
                 train_drawings_seen=dl.seen(n_ep), valid_per_cat=self.valid_per_cat or None,
-                history_valid_map3=float(hist['map3'].iloc[-1]) if len(hist) else None, train_s=time.time()-self.t0)
+                history_valid_map3=float(hist['map3'].iloc[-1]) if len(hist) else None, train_s=time.time()-self.t0, config=self.config())
 
 @patch
 def attempt(self:TrainRun, name:str, # the step, for the message and `results.json`'s `failed`

@@ -85,7 +85,7 @@ def scale_ingest(src:str|Path, # folder of Kaggle train CSVs
     if Path(db).exists(): raise FileExistsError(f'{db}: exists; scale_ingest measures a new database')
     with DiskPeak(Path(db).parent) as dp: st = ingest([src], db, progress=False, quiet=True)
     size = Path(db).stat().st_size
-    return dict(rows=st['stored'], seconds=round(st['seconds'], 2), rows_per_s=round(st['rows_per_s']), db_bytes=size,
+    return dict(rows=st['stored'], seconds=round(st['seconds'], 2), merge_s=round(st.get('merge_s', 0), 2), rows_per_s=round(st['rows_per_s']), db_bytes=size,
                 bytes_per_row=round(size/st['stored'], 1), peak_disk_bytes=dp.bytes, peak_over_db=round(dp.bytes/size, 3))
 
 # %% ../../nbs/12d_bench.scale.ipynb #83814ab2
@@ -165,11 +165,12 @@ def scale_part(step:str,          # 'ingest', 'loader', 'validate', 'evaluate', 
                threads:int=1,     # 'loader': torch threads of the main process
                n_batches:int=100, # 'loader': timed batches
                rows:int=112_199,  # 'predict': test rows
+               sample_per_cat:int=None, # 'loader': each epoch a fresh sample of this many drawings a category
               )->dict:            # the step's figures
     "One step of the scale benchmark (run it in a fresh process: `doodle-bench scale-part STEP --db DB ...`)"
     with contextlib.redirect_stdout(sys.stderr):   # stdout carries the result only: whatever the step prints goes to stderr
         if step == 'ingest': return scale_ingest(src, db)
-        if step == 'loader': return scale_loader(db, workers=workers, threads=threads, n_batches=n_batches)
+        if step == 'loader': return scale_loader(db, workers=workers, threads=threads, n_batches=n_batches, sample_per_cat=sample_per_cat)
         if step == 'predict': return scale_predict(db, rows=rows, workdir=Path(db).parent)
         return scale_valid(db, step)
 
@@ -212,6 +213,8 @@ def scale_summary(res:dict, # `bench_scale`'s result: runs by size
                             full_build_s=round(lb['build_s']*FULL_ROWS/l, 1),
                             full_main_gb=round((lb['main_peak_bytes'] + _slope(la, lb, 'main_peak_bytes', 'n_train')*lb['n_train']*(FULL_ROWS/l - 1))/1e9, 2),
                             full_worker_gb=round((lb['worker_uss_bytes'] + _slope(la, lb, 'worker_uss_bytes', 'n_train')*lb['n_train']*(FULL_ROWS/l - 1))/1e9, 2))
+    la, lb = a.get('loader_w2_sample'), b.get('loader_w2_sample')
+    if la and lb: out['sample_main_b_per_drawing'] = _slope(la, lb, 'main_peak_bytes', 'n_train')   # with each epoch's `epoch_sample`
     return out
 
 # %% ../../nbs/12d_bench.scale.ipynb #f261d901
@@ -222,6 +225,7 @@ def bench_scale(rows:str='1000000,10000000', # sizes to measure (rows, comma-sep
                 bounded:bool=True,           # also the bounded steps and predictions at the largest size
                 test_rows:int=112_199,       # rows of the test table for predictions
                 n_batches:int=100,           # timed loader batches
+                sample_per_cat:int=20_000,   # the loader again with each epoch a fresh sample of this many a category (the full-data recipe's)
                )->dict:                      # every step's figures by size, and `scale_summary`'s
     "Ingest, DataLoaders, loader, bounded validation/baseline/evaluation and predictions at growing sizes, each step in a fresh process"
     sizes, ws = sorted(int(r) for r in str(rows).split(',')), [int(w) for w in str(workers).split(',')]
@@ -237,6 +241,7 @@ def bench_scale(rows:str='1000000,10000000', # sizes to measure (rows, comma-sep
             part('ingest', 'ingest', src=str(dn/'csv')); shutil.rmtree(dn/'csv')
             for w in ws: part(f'loader_w{w}', 'loader', workers=w, n_batches=n_batches)
             part('loader_w2_threads2', 'loader', workers=2, threads=2, n_batches=n_batches)
+            part('loader_w2_sample', 'loader', workers=2, n_batches=n_batches, sample_per_cat=sample_per_cat)
             if bounded and n == sizes[-1]:
                 for step in ('validate', 'evaluate', 'baseline'): part(step, step)
                 part('predict', 'predict', rows=test_rows)
