@@ -357,7 +357,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     if run.resume: learn.add_cbs(avg); lr = run.resume_into(learn)   # the averages come back with the checkpoint
     else: lr = run.step_lr(sweep_lr(learn, run)); learn.add_cbs(avg)   # after the sweep: lr_find's steps are not averaged
     for cb in avg:
-        if isinstance(cb, SWA): cb.lr = 0.1 * lr   # SWA's constant lr: a tenth of the run's peak
+        if isinstance(cb, SWA): cb.swa_lr = 0.1 * lr   # SWA's constant lr: a tenth of the run's peak
     with run.distributed(learn), StopFlag() as flag:
         try: hist = learn.fit_stages(run.stages, lr=lr, wd=run.wd, log=run.log, ckpt=run.checkpointer(learn, flag, lr), start=run.position, schedule=run.schedule)
         except Interrupted as e: raise Interrupted(f'{e}; checkpoint written: resume with doodle-train --resume --out {run.out}', e.code) from None
@@ -400,23 +400,23 @@ def mix_cbs(mix:str='none',   # a key of `MIXES`
 class EMA(Callback):
     "Exponential moving average of the weights (timm's `ModelEmaV3`: parameters averaged, BatchNorm buffers copied); validated, and put in place by `apply`"
     def __init__(self, decay:float=0.999): # weight of the average at each optimizer step
-        self.decay, self.ema = decay, None
+        self.decay, self.avg_model = decay, None
     def _net(self): return getattr(self.learn.model, 'module', self.learn.model)   # the network itself, also inside DDP
     def _make(self):
-        if self.ema is None: self.ema = ModelEmaV3(self._net(), decay=self.decay, exclude_buffers=True)
+        if self.avg_model is None: self.avg_model = ModelEmaV3(self._net(), decay=self.decay, exclude_buffers=True)
     def before_fit(self): self._make()
-    def after_step(self): self.ema.update(self._net())
+    def after_step(self): self.avg_model.update(self._net())
     def before_validate(self):
         self._live = {k: v.clone() for k, v in self._net().state_dict().items()}
-        self._net().load_state_dict(self.ema.module.state_dict())
+        self._net().load_state_dict(self.avg_model.module.state_dict())
     def after_validate(self):
         if hasattr(self, '_live'): self._net().load_state_dict(self._live); del self._live
     def apply(self, dl=None):
         "Put the average in place of the live weights (the end of training)"
-        self._net().load_state_dict(self.ema.module.state_dict())
-    def ckpt_tensors(self)->dict: return dict(self.ema.module.state_dict()) if self.ema is not None else {}
+        self._net().load_state_dict(self.avg_model.module.state_dict())
+    def ckpt_tensors(self)->dict: return dict(self.avg_model.module.state_dict()) if self.avg_model is not None else {}
     def load_ckpt_tensors(self, d:dict):
-        if d: self._make(); self.ema.module.load_state_dict(d)
+        if d: self._make(); self.avg_model.module.load_state_dict(d)
 
 class SWA(Callback):
     "Stochastic weight averaging over the run's last `epochs` epochs at a constant learning rate (`torch.optim.swa_utils`); `apply` ends it"
@@ -424,17 +424,16 @@ class SWA(Callback):
     def __init__(self,
                  epochs:int,          # epochs averaged, the last of the run
                  total:int,           # epochs of the whole run (all stages)
-                 lr:float,            # the constant learning rate of those epochs
+                 swa_lr:float,        # the constant learning rate of those epochs
                  bn_batches:int=50,   # training batches that recompute BatchNorm's statistics at the end
-                ): store_attr(); self.avg = None
+                ): store_attr(); self.avg, self.active = None, False
     def _net(self): return getattr(self.learn.model, 'module', self.learn.model)
     def _make(self):
         if self.avg is None: self.avg = AveragedModel(self._net())
     def before_fit(self): self._make()
-    @property
-    def active(self)->bool: return self.dls.train.epoch >= self.total - self.epochs   # the run's epoch (`RunEpoch` sets it)
+    def before_train(self): self.active = self.dls.train.epoch >= self.total - self.epochs   # the run's epoch (`RunEpoch` set it just before)
     def before_batch(self):
-        if self.training and self.active: self.opt.set_hyper('lr', self.lr)
+        if self.training and self.active: self.opt.set_hyper('lr', self.swa_lr)
     def after_epoch(self):
         if self.active: self.avg.update_parameters(self._net())
     def apply(self, dl):
@@ -516,7 +515,7 @@ class TrainRun:
     def averagers(self)->list:
         "The weight-averaging callbacks `--ema` and `--swa-epochs` ask for (SWA's `lr` is set once the run's lr is known)"
         total = sum(max(e, 0) for _, e in self.stages)
-        return ([EMA(self.ema)] if self.ema else []) + ([SWA(self.swa_epochs, total, lr=None)] if self.swa_epochs else [])
+        return ([EMA(self.ema)] if self.ema else []) + ([SWA(self.swa_epochs, total, swa_lr=None)] if self.swa_epochs else [])
     def config(self)->dict:
         "The arguments this run was given, as JSON types (`log` left out)"
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.given.items() if k != 'log'}
@@ -747,5 +746,5 @@ def main(nproc:int=1, # processes on this machine: N > 1 relaunches `doodle-trai
     if err.code:
         if world > 1: sys.stdout.flush(); os._exit(err.code)  # teardown would wait on the process group's pending collectives
         return err.code
-    if res: print(pd.Series(res).to_string(), flush=True)
+    if res: print(pd.Series({k: v for k, v in res.items() if k != 'config'}).to_string(), flush=True)   # the settings: in results.json
     return 0

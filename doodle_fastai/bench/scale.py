@@ -23,7 +23,7 @@ from .loader import _loader_rate
 
 # %% auto #0
 __all__ = ['FULL_ROWS', 'DiskPeak', 'rss_now', 'rss_peak', 'ChildMem', 'scale_ingest', 'scale_loader', 'scale_valid',
-           'scaled_test_csv', 'scale_predict', 'scale_part', 'run_part', 'scale_summary', 'bench_scale']
+           'scaled_test_csv', 'scale_predict', 'scale_part', 'run_part', 'scale_summary', 'bench_scale', 'scale_table']
 
 # %% ../../nbs/12d_bench.scale.ipynb #70b7e16f
 class DiskPeak:
@@ -58,8 +58,10 @@ def rss_now()->int:
     return psutil.Process().memory_info().rss
 
 def rss_peak()->int:
-    "This process's peak resident set so far, bytes (`ru_maxrss`)"
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    "This process's peak resident set so far, bytes (`VmHWM`; `ru_maxrss` would not do: Linux carries the parent's resident set over `exec`)"
+    for l in open('/proc/self/status'):
+        if l.startswith('VmHWM:'): return int(l.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # no /proc
 
 class ChildMem:
     "Peak unique memory (USS) of each child process seen while the `with` block runs"
@@ -249,3 +251,22 @@ def bench_scale(rows:str='1000000,10000000', # sizes to measure (rows, comma-sep
     res['summary'] = scale_summary(res)
     if out: Path(out).write_text(json.dumps(res, indent=1))
     return res
+
+# %% ../../nbs/12d_bench.scale.ipynb #5c86f0df
+def scale_table(res:dict, # `bench_scale`'s result
+               )->list:   # rows: (figure, smaller size, larger size, ratio or slope, goal, met)
+    "The figures the issue sets goals for, at both sizes, with their goals"
+    s, a, b = res['summary'], res['runs'][str(res['summary']['small'])], res['runs'][str(res['summary']['large'])]
+    ia, ib, w2 = a['ingest'], b['ingest'], s['w2']
+    rows = [('ingest rows/s', ia['rows_per_s'], ib['rows_per_s'], s['ingest_s_per_row_ratio'], 'time a row <= 1.15x', s['ingest_s_per_row_ratio'] <= 1.15),
+            ('database bytes a row', ia['bytes_per_row'], ib['bytes_per_row'], s['bytes_per_row_ratio'], '', None),
+            ('peak disk / final database', ia['peak_over_db'], ib['peak_over_db'], None, '<= 1.5', ib['peak_over_db'] <= 1.5),
+            ('doodle_dls build s', a['loader_w2']['build_s'], b['loader_w2']['build_s'], None, '<= 30 s', b['loader_w2']['build_s'] <= 30),
+            ('main process build peak, B a drawing (slope)', None, None, w2['main_build_b_per_drawing'], '<= 40', w2['main_build_b_per_drawing'] <= 40)]
+    for w in res['workers']:
+        sw = s[f'w{w}']
+        rows.append((f'worker unique memory, B a drawing (slope), {w} workers', None, None, sw['worker_b_per_drawing'], '<= 8', sw['worker_b_per_drawing'] <= 8))
+        rows.append((f'loader img/s, {w} workers', sw['img_s_small'], sw['img_s_large'], sw['img_s_ratio'], '>= 0.95', sw['img_s_ratio'] >= 0.95))
+    if 'sample_main_b_per_drawing' in s:
+        rows.append(('main process peak with --sample-per-cat, B a drawing (slope)', None, None, s['sample_main_b_per_drawing'], '', None))
+    return rows
