@@ -165,7 +165,7 @@ def scale_part(step:str,          # 'ingest', 'loader', 'validate', 'evaluate', 
                src:str=None,      # 'ingest': the folder of CSVs
                workers:int=2,     # 'loader': DataLoader worker processes
                threads:int=1,     # 'loader': torch threads of the main process
-               n_batches:int=100, # 'loader': timed batches
+               n_batches:int=600, # 'loader': timed batches
                rows:int=112_199,  # 'predict': test rows
                sample_per_cat:int=None, # 'loader': each epoch a fresh sample of this many drawings a category
               )->dict:            # the step's figures
@@ -226,7 +226,7 @@ def bench_scale(rows:str='1000000,10000000', # sizes to measure (rows, comma-sep
                 out:str=None,                # JSON file to write the result to
                 bounded:bool=True,           # also the bounded steps and predictions at the largest size
                 test_rows:int=112_199,       # rows of the test table for predictions
-                n_batches:int=100,           # timed loader batches
+                n_batches:int=600,           # timed loader batches (100 is under a second at 64 px: too noisy to compare sizes)
                 sample_per_cat:int=20_000,   # the loader again with each epoch a fresh sample of this many a category (the full-data recipe's)
                )->dict:                      # every step's figures by size, and `scale_summary`'s
     "Ingest, DataLoaders, loader, bounded validation/baseline/evaluation and predictions at growing sizes, each step in a fresh process"
