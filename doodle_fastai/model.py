@@ -50,7 +50,8 @@ def check_arch(arch:str, # a key of `ARCHS` or a timm model name
     raise ValueError(f'unknown arch {arch!r}: neither a torchvision ResNet ({", ".join(ARCHS)}) nor a timm model'
                      + (f'; closest: {", ".join(close)}' if close else ''))
 
-def is_timm(arch:str)->bool:
+def is_timm(arch:str, # a key of `ARCHS` or a timm model name
+           )->bool:
     "Whether `doodle_model` builds `arch` with timm"
     return check_arch(arch) not in ARCHS
 

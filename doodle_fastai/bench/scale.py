@@ -1,4 +1,4 @@
-"""Does the pipeline scale to the full Kaggle set? Ingest, DataLoaders, loader rate, bounded validation, baseline, evaluation and predictions measured on the real sample repeated to 1M and 10M rows, each figure in its own fresh process.
+"""Ingest, DataLoaders, loader rate, bounded validation, baseline, evaluation and predictions measured on the real sample repeated to 1M and 10M rows, each figure in its own fresh process, to show what the full Kaggle set costs.
 
 Docs: https://doodle-fastai.github.io/doodle_fastai/bench.scale.html.md"""
 
