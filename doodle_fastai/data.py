@@ -234,21 +234,21 @@ class DoodleDL(TfmdDL):
         st = np.random.get_state(); np.random.seed(int(key_hash(np.array([int(b[0])]), self.seed*1_000_003 + self.epoch)[0]*2**32))
         try: return self.dataset.get_batch(b)   # the augmentation of a batch: a function of (seed, epoch, its first item)
         finally: np.random.set_state(st)
-    def get_idxs(self):
-        if self.balanced: return balanced_sample(self.dataset.labels, self.n, self.seed, self.epoch)
-        if self.sample_per_cat is not None: return epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, self.epoch)
-        if self.shuffle: return np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+    def idxs_of(self, epoch:int)->np.ndarray:
+        "The order of epoch `epoch`: a pure function of (seed, epoch)"
+        if self.balanced: return balanced_sample(self.dataset.labels, self.n, self.seed, epoch)
+        if self.sample_per_cat is not None: return epoch_sample(self.dataset.labels, self.sample_per_cat, self.seed, epoch)
+        if self.shuffle: return np.random.default_rng([self.seed, epoch]).permutation(self.n)
         return np.arange(self.n)
+    def get_idxs(self): return self.idxs_of(self.epoch)
     def after_iter(self):
         super().after_iter()
         if self.shuffle: self.epoch += 1   # a loader used on its own moves on; in `train`, `RunEpoch` sets the epoch of the run
     def seen(self, epochs:int)->int:
         "Distinct items the first `epochs` epochs train on"
         if self.sample_per_cat is None and not self.balanced: return self.n if epochs > 0 else 0
-        mask, e0 = np.zeros(len(self.dataset), bool), self.epoch
-        try:
-            for e in range(epochs): self.epoch = e; mask[self.get_idxs()] = True
-        finally: self.epoch = e0
+        mask = np.zeros(len(self.dataset), bool)
+        for e in range(epochs): mask[self.idxs_of(e)] = True
         return int(mask.sum())
     def sample(self):
         "This worker's share of the indices (whole batches, round robin), vectorised; none of the first `skip` batches"

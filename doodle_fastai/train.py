@@ -7,8 +7,9 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/train.html.md"""
 # %% auto #0
 __all__ = ['SCHEDULES', 'MIXES', 'KINDS', 'RESUME_MAY_CHANGE', 'StrokeAug', 'doodle_learner', 'size_stages', 'RunEpoch',
            'Interrupted', 'lr_suggest', 'save_valid', 'evaluate_learner', 'baseline_logreg', 'heldout_subset',
-           'heldout_arrays', 'ints', 'train', 'ModelKind', 'mix_cbs', 'EMA', 'SWA', 'ImageKind', 'SeqKind',
-           'model_kind', 'train_defaults', 'TrainRun', 'db_fingerprint', 'sweep_lr', 'finish', 'launch', 'main']
+           'heldout_arrays', 'ints', 'train', 'ModelKind', 'mix_cbs', 'EMA', 'SWA', 'averaging_cbs', 'end_averaging',
+           'ImageKind', 'SeqKind', 'model_kind', 'train_defaults', 'TrainRun', 'db_fingerprint', 'sweep_lr', 'finish',
+           'launch', 'main']
 
 # %% ../nbs/10_train.ipynb #d27b0ef4
 import hashlib, json, math, os, signal, sys, time, tempfile, socket, logging, inspect
@@ -361,7 +362,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     with run.distributed(learn), StopFlag() as flag:
         try: hist = learn.fit_stages(run.stages, lr=lr, wd=run.wd, log=run.log, ckpt=run.checkpointer(learn, flag, lr), start=run.position, schedule=run.schedule)
         except Interrupted as e: raise Interrupted(f'{e}; checkpoint written: resume with doodle-train --resume --out {run.out}', e.code) from None
-    for cb in avg: cb.apply(learn.dls.train); learn.remove_cb(cb)   # the averaged weights are the model from here on
+    end_averaging(learn, avg)   # the averaged weights are the model from here on
     if run.rank: return {}
     with _solo(): return finish(learn, run, hist)
 
@@ -451,6 +452,22 @@ class SWA(Callback):
     def load_ckpt_tensors(self, d:dict):
         if d: self._make(); self.avg.load_state_dict(d)
 
+def averaging_cbs(ema:float=None,    # `--ema`: decay per step (None: no EMA)
+                  swa_epochs:int=0,  # `--swa-epochs`: epochs averaged at the end (0: no SWA)
+                  total:int=0,       # epochs of the whole run
+                  swa_lr:float=None, # SWA's constant lr (set later when the run's lr is not known yet)
+                 )->list:            # the callbacks, EMA first
+    "The weight-averaging callbacks `--ema` and `--swa-epochs` ask for"
+    return ([EMA(ema)] if ema else []) + ([SWA(swa_epochs, total, swa_lr=swa_lr)] if swa_epochs else [])
+
+def end_averaging(learn:Learner, # the trained learner
+                  cbs:list,      # callbacks from `averaging_cbs`
+                 ):
+    "Put each average in place of the weights (SWA recomputes BatchNorm statistics on training batches), then remove the callbacks"
+    for cb in cbs: cb.apply(learn.dls.train)
+    learn.remove_cbs(cbs)
+
+
 # %% ../nbs/10_train.ipynb #f8e40ffd
 class ImageKind(ModelKind):
     "A scratch image model (torchvision ResNet or timm) on rendered drawings (`doodle_learner`), trained at each size of `run.sizes` in turn"
@@ -514,8 +531,7 @@ class TrainRun:
     def __repr__(self): return f'TrainRun({self.kind}, {self.spec}, stages {[(s.size, e) for s, e in self.stages]}, rank {self.rank} of {self.world})'
     def averagers(self)->list:
         "The weight-averaging callbacks `--ema` and `--swa-epochs` ask for (SWA's `lr` is set once the run's lr is known)"
-        total = sum(max(e, 0) for _, e in self.stages)
-        return ([EMA(self.ema)] if self.ema else []) + ([SWA(self.swa_epochs, total, swa_lr=None)] if self.swa_epochs else [])
+        return averaging_cbs(self.ema, self.swa_epochs, sum(max(e, 0) for _, e in self.stages))
     def config(self)->dict:
         "The arguments this run was given, as JSON types (`log` left out)"
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.given.items() if k != 'log'}

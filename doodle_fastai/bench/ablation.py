@@ -15,7 +15,7 @@ from ..data import DBReader, read_keys
 from ..render import RenderSpec
 from ..model import ap3
 from ..learner import class_weights
-from ..train import StrokeAug, doodle_learner, mix_cbs, EMA, SWA
+from ..train import StrokeAug, doodle_learner, mix_cbs, averaging_cbs, end_averaging
 from .learn import LARGE5, learn_split, Pool, _dls, _recognized, SkipValidation
 
 # %% auto #0
@@ -49,13 +49,12 @@ def lever_run(pool:Pool,        # the drawings
     dls.train.seed = seed
     w = class_weights(dls.train_ds.labels, dls.c, cfg['class_weights'])
     learn = doodle_learner(dls, cfg['arch'], smoothing=cfg['smoothing'], weight=w, log=lambda *a: None).add_cbs(mix_cbs(cfg['mix'], cfg['mix_alpha']))
-    avg = ([EMA(cfg['ema'])] if cfg['ema'] else []) + ([SWA(cfg['swa_epochs'], epochs, swa_lr=0.1*lr)] if cfg['swa_epochs'] else [])
+    avg = averaging_cbs(cfg['ema'], cfg['swa_epochs'], epochs, swa_lr=0.1*lr)   # as `doodle-train` does (SWA at a tenth of the peak lr)
     learn.add_cbs(avg + [skip := SkipValidation()])
     with learn.no_bar(), learn.no_logging():
         t, c = time.perf_counter(), time.process_time()
         learn.fit_stages([(RenderSpec(size), epochs)], lr=lr, schedule=cfg['schedule'])
-        for cb in avg: cb.apply(dls.train)   # the averaged weights are the model
-        learn.remove_cbs(avg + [skip])
+        end_averaging(learn, avg); learn.remove_cb(skip)   # the averaged weights are the model
         fit_s, fit_cpu_s = time.perf_counter() - t, time.process_time() - c
         probs = [learn.get_preds(dl=dl)[0].numpy() for dl in dls.loaders[1:]]
     return dict(fit_s=fit_s, fit_cpu_s=fit_cpu_s, probs=probs)

@@ -22,11 +22,21 @@ from .ingest import scaled_copy
 from .loader import _loader_rate
 
 # %% auto #0
-__all__ = ['FULL_ROWS', 'DiskPeak', 'rss_now', 'rss_peak', 'ChildMem', 'scale_ingest', 'scale_loader', 'scale_valid',
+__all__ = ['FULL_ROWS', 'Watch', 'DiskPeak', 'rss_now', 'rss_peak', 'ChildMem', 'scale_ingest', 'scale_loader', 'scale_valid',
            'scaled_test_csv', 'scale_predict', 'scale_part', 'run_part', 'scale_summary', 'bench_scale', 'scale_table']
 
 # %% ../../nbs/12d_bench.scale.ipynb #70b7e16f
-class DiskPeak:
+class Watch:
+    "Call `sample()` every `every` seconds in a thread while the `with` block runs, and once more at its end"
+    every = 0.02
+    def sample(self): raise NotImplementedError
+    def __enter__(self):
+        self._stop = threading.Event(); self._t = threading.Thread(target=self._watch, daemon=True); self._t.start(); return self
+    def _watch(self):
+        while not self._stop.wait(self.every): self.sample()
+    def __exit__(self, *exc): self._stop.set(); self._t.join(); self.sample()
+
+class DiskPeak(Watch):
     "Peak bytes on disk under `path` plus this process's deleted-but-open files while the `with` block runs, above the start"
     def __init__(self,
                  path:str|Path,     # the folder to watch
@@ -44,13 +54,8 @@ class DiskPeak:
                 if os.readlink(f'/proc/self/fd/{fd}').endswith(' (deleted)'): n += os.fstat(int(fd)).st_blocks * 512
             except OSError: pass   # closed meanwhile
         return n
-    def __enter__(self):
-        self.base = self.peak = self.used(); self._stop = threading.Event()
-        self._t = threading.Thread(target=self._watch, daemon=True); self._t.start(); return self
-    def _watch(self):
-        while not self._stop.wait(self.every): self.peak = max(self.peak, self.used())
-    def __exit__(self, *exc):
-        self._stop.set(); self._t.join(); self.peak = max(self.peak, self.used()); self.bytes = self.peak - self.base
+    def __enter__(self): self.base = self.peak = self.used(); return super().__enter__()
+    def sample(self): self.peak = max(self.peak, self.used()); self.bytes = self.peak - self.base
 
 # %% ../../nbs/12d_bench.scale.ipynb #1af86076
 def rss_now()->int:
@@ -63,19 +68,14 @@ def rss_peak()->int:
         if l.startswith('VmHWM:'): return int(l.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # no /proc
 
-class ChildMem:
+class ChildMem(Watch):
     "Peak unique memory (USS) of each child process seen while the `with` block runs"
     def __init__(self, every:float=0.02): # seconds between samples
         self.every, self.peak = every, {}
-    def _sample(self):
+    def sample(self):
         for c in psutil.Process().children(recursive=True):
             try: self.peak[c.pid] = max(self.peak.get(c.pid, 0), c.memory_full_info().uss)
             except psutil.Error: pass   # a worker that just ended
-    def __enter__(self):
-        self._stop = threading.Event(); self._t = threading.Thread(target=self._watch, daemon=True); self._t.start(); return self
-    def _watch(self):
-        while not self._stop.wait(self.every): self._sample()
-    def __exit__(self, *exc): self._stop.set(); self._t.join(); self._sample()
     @property
     def max(self)->int: return max(self.peak.values(), default=0)
 
