@@ -18,8 +18,8 @@ from .render import RenderSpec, as_spec
 
 # %% auto #0
 __all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'arch_names', 'check_arch', 'is_timm',
-           'doodle_model', 'StrokeSeqNet', 'top3', 'ap3', 'map3', 'ModelFileError', 'meta_digest', 'check_meta',
-           'export_model', 'load_model', 'upgrade_model']
+           'doodle_model', 'classifier_of', 'new_head', 'body_head_split', 'StrokeSeqNet', 'top3', 'ap3', 'map3',
+           'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -27,7 +27,7 @@ ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models
 
 def doodle_resnet(n_classes:int,          # number of categories (from the `categories` table)
                   arch:str='resnet18',    # a key of `ARCHS`
-                  in_ch:int=3,            # input channels (3 colour channels, more with time channels)
+                  in_ch:int=3,            # input channels (3: every render spec's `channels` draws 3)
                  )->nn.Module:
     "A torchvision ResNet with random weights, an `AdaptiveAvgPool2d` head and `n_classes` outputs"
     if arch not in ARCHS: raise ValueError(f'unknown arch {arch!r}; choose from {sorted(ARCHS)}')
@@ -58,10 +58,43 @@ def is_timm(arch:str, # a key of `ARCHS` or a timm model name
 def doodle_model(n_classes:int,        # number of categories
                  arch:str='resnet18',  # a key of `ARCHS` (torchvision) or any timm model name
                  in_ch:int=3,          # input channels
+                 pretrained:str=None,  # timm weights for the body: 'hub' (timm downloads its default weights) or a local weights file of `arch`; None: random
                 )->nn.Module:
     "A scratch image model with `n_classes` outputs and `in_ch` input channels: a torchvision ResNet of `ARCHS`, or any timm model"
-    if not is_timm(arch): return doodle_resnet(n_classes, arch, in_ch)
-    return timm.create_model(arch, pretrained=False, num_classes=n_classes, in_chans=in_ch)
+    if not is_timm(arch):
+        if pretrained: raise ValueError(f"--pretrained loads timm weights; {arch!r} is torchvision's (timm's ResNets: {arch}d, {arch}.a1_in1k, ...)")
+        return doodle_resnet(n_classes, arch, in_ch)
+    if not pretrained: return timm.create_model(arch, pretrained=False, num_classes=n_classes, in_chans=in_ch)
+    if pretrained != 'hub' and not Path(pretrained).is_file(): raise FileNotFoundError(f'--pretrained {pretrained}: no such file')
+    kw = {} if pretrained == 'hub' else {'pretrained_cfg_overlay': dict(file=str(pretrained))}
+    try: return timm.create_model(arch, pretrained=True, num_classes=n_classes, in_chans=in_ch, **kw)
+    except RuntimeError as e: raise ValueError(f'--pretrained {pretrained}: not weights of {arch} ({str(e).splitlines()[0]})') from None
+
+# %% ../nbs/06_model.ipynb #60c123c0
+def classifier_of(model:nn.Module, # a model from `doodle_model`
+                 )->tuple:         # (attribute path like 'fc' or 'head.fc', the `nn.Linear`)
+    "The final linear layer of a torchvision ResNet (`fc`) or a timm model (`get_classifier`), with its name"
+    head = model.get_classifier() if hasattr(model, 'get_classifier') else getattr(model, 'fc', None)
+    name = next((n for n, m in model.named_modules() if m is head), None)
+    if not isinstance(head, nn.Linear) or not name: raise TypeError(f'{type(model).__name__}: no linear classifier found')
+    return name, head
+
+def new_head(model:nn.Module,  # a model from `doodle_model`
+             n_classes:int,    # outputs of the new classifier
+            )->nn.Module:      # `model`, changed in place
+    "Replace the classifier with a freshly initialised one of `n_classes` outputs, keeping the body"
+    name, head = classifier_of(model); *path, last = name.split('.')
+    parent = model.get_submodule('.'.join(path)) if path else model
+    setattr(parent, last, nn.Linear(head.in_features, n_classes).to(head.weight.device))
+    return model
+
+def body_head_split(model:nn.Module, # a model from `doodle_model` (extra heads such as `aux_head` count as head)
+                   )->list:          # [body parameters, head parameters]
+    "fastai splitter: two parameter groups, so `freeze()` trains the head alone and `slice(lo, hi)` gives the body `lo`"
+    name, _ = classifier_of(model)
+    is_head = lambda n: n.startswith(name + '.') or n.startswith('aux_head.')
+    ps = list(model.named_parameters())
+    return [[p for n, p in ps if not is_head(n)], [p for n, p in ps if is_head(n)]]
 
 # %% ../nbs/06_model.ipynb #d9a98209
 SEQ_MAX_LEN = 128  # default cap on points per drawing (see `seq`)

@@ -12,8 +12,8 @@ from fastcore.basics import store_attr, patch
 from .core import DrawingError, strokes_to_arrays, decode_drawing, encode_raw, stroke_times, simplify_raw, is_raw
 
 # %% auto #0
-__all__ = ['HUES', 'PALETTE', 'stroke_palette', 'frame', 'RenderSpec', 'as_spec', 'time_colours', 'render_arrays', 'render_blobs',
-           'draw_strokes']
+__all__ = ['HUES', 'PALETTE', 'CHANNELS', 'stroke_palette', 'frame', 'RenderSpec', 'as_spec', 'time_colours', 'render_arrays',
+           'render_blobs', 'draw_strokes']
 
 # %% ../nbs/04_render.ipynb #4fe93eb9
 HUES = np.array([[1,0,0], [1,1,0], [0,1,0], [0,1,1], [0,0,1], [1,0,1]], np.uint8)
@@ -41,8 +41,9 @@ def frame(size:int,     # image size in px
     return off, (size - 1 - 2*off)/255
 
 # %% ../nbs/04_render.ipynb #0a7ca25f
+CHANNELS = ('order', 'time', 'order+time')   # what a stroke's colour encodes (`time_colours`); the last two need raw timing
 _FIELDS = dict(lw='line width in px, a number > 0', border='margin in px, an integer >= 0',
-               time_channels='true/false', palette='null or a list of [r, g, b] colours 0-255')
+               channels=' or '.join(CHANNELS), palette='null or a list of [r, g, b] colours 0-255')
 
 def _isnum(v): return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
 def _isint(v): return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -51,7 +52,7 @@ def _field_ok(k, v, size)->bool:
     "Whether `v` is a valid value of the render setting `k` at `size` px"
     if k == 'lw': return _isnum(v) and 0 < v <= size
     if k == 'border': return _isint(v) and 0 <= v < size//2
-    if k == 'time_channels': return isinstance(v, (bool, np.bool_))
+    if k == 'channels': return isinstance(v, str) and v in CHANNELS
     p = None if v is None else np.asarray(v)
     return p is None or (p.ndim == 2 and p.shape[1] == 3 and len(p) > 0 and p.dtype.kind in 'iu' and ((p >= 0) & (p <= 255)).all())
 
@@ -59,28 +60,33 @@ def _field_ok(k, v, size)->bool:
 class RenderSpec:
     "How a stored drawing becomes an image: size, line width, margin, stroke colours; the one owner of their defaults"
     def __init__(self,
-                 size:int=128,             # image size in px
-                 lw:float=3,               # line width in px at `size`
-                 border:int=2,             # empty margin in px
-                 time_channels:bool=False, # colour strokes by their timing (`time_colours`) instead of `palette`; needs raw blobs
-                 palette=None,             # (K, 3) uint8 stroke colours (None: `PALETTE`)
+                 size:int=128,         # image size in px
+                 lw:float=3,           # line width in px at `size`
+                 border:int=2,         # empty margin in px
+                 channels:str='order', # what stroke colours encode, one of `CHANNELS`: 'order' = `palette`; 'time', 'order+time' = `time_colours` (need raw blobs)
+                 palette=None,         # (K, 3) uint8 stroke colours for 'order' (None: `PALETTE`)
                 ):
         frame(size, lw, border)   # the geometry fits: a clear error otherwise
-        for k in ('time_channels', 'palette'):
+        for k in ('channels', 'palette'):
             if not _field_ok(k, locals()[k], size): raise ValueError(f'{k} {locals()[k]!r} is not {_FIELDS[k]}')
         store_attr(); self.size = int(size)
+    @property
+    def time_channels(self)->bool:
+        "Whether drawing needs each stroke's timing (the raw blob): `channels` other than 'order'"
+        return self.channels != 'order'
     @property
     def render_kw(self)->dict:
         "The settings other than the size, as JSON types (what `model.json` records as `render_kw`)"
         return dict(lw=float(self.lw) if isinstance(self.lw, (float, np.floating)) else int(self.lw), border=int(self.border),
-                    time_channels=bool(self.time_channels), palette=None if self.palette is None else np.asarray(self.palette).tolist())
+                    channels=self.channels, palette=None if self.palette is None else np.asarray(self.palette).tolist())
     def __eq__(self, o): return isinstance(o, RenderSpec) and (self.size, self.render_kw) == (o.size, o.render_kw)
     def __repr__(self):
-        kw = {k: v for k, v in self.render_kw.items() if k in ('lw', 'border') or v}
-        return f'RenderSpec(size={self.size}, ' + ', '.join(f'{k}={v if k != "palette" else f"<{len(v)} colours>"}' for k, v in kw.items()) + ')'
+        kw = {k: v for k, v in self.render_kw.items() if k in ('lw', 'border') or (v and v != 'order')}
+        show = lambda k, v: repr(v) if k == 'channels' else f'<{len(v)} colours>' if k == 'palette' else v
+        return f'RenderSpec(size={self.size}, ' + ', '.join(f'{k}={show(k, v)}' for k, v in kw.items()) + ')'
     def replace(self, **kw)->RenderSpec:
         "A copy with some settings changed"
-        return RenderSpec(**{'size': self.size, 'palette': self.palette, **{k: getattr(self, k) for k in ('lw', 'border', 'time_channels')}, **kw})
+        return RenderSpec(**{'size': self.size, 'palette': self.palette, **{k: getattr(self, k) for k in ('lw', 'border', 'channels')}, **kw})
 
 # %% ../nbs/04_render.ipynb #617ee48a
 @patch
@@ -102,6 +108,10 @@ def from_meta(cls:RenderSpec, meta:dict, # a `model.json`'s contents (or `spec.m
     "The spec a model was trained with; `ValueError` naming the field for an unknown or unusable setting"
     rk, size = meta.get('render_kw'), meta.get('size')
     if not isinstance(rk, dict): raise ValueError(f'render_kw is {type(rk).__name__}, not an object')
+    if 'time_channels' in rk:   # written before `channels`: True drew `time_colours` with the stroke order in red
+        tc, rk = rk['time_channels'], {k: v for k, v in rk.items() if k != 'time_channels'}
+        if not isinstance(tc, (bool, np.bool_)): raise ValueError(f'render_kw.time_channels {tc!r} is not true/false')
+        rk.setdefault('channels', 'order+time' if tc else 'order')
     for k, v in rk.items():
         if k not in _FIELDS: raise ValueError(f'render_kw.{k} is not a renderer setting ({", ".join(_FIELDS)})')
         if not _field_ok(k, v, size): raise ValueError(f'render_kw.{k} {v!r} is not {_FIELDS[k]}')
@@ -176,12 +186,14 @@ def _unpack(buf, offs):
 # %% ../nbs/04_render.ipynb #97d1ddde
 def time_colours(times:np.ndarray, # (S, 2) start/end ms per stroke, from `core.stroke_times`
                  tmax:float=1e4,   # ms mapped to full brightness
+                 order:bool=True,  # red = stroke order ('order+time'); False: red = start time since the first point ('time')
                 )->np.ndarray:     # (S, 3) uint8
-    "Per-stroke colours (order, drawing time, pause before) from stroke start/end times"
+    "Per-stroke colours (order or start time, drawing time, pause before) from stroke start/end times"
     t = np.asarray(times, np.float64)
     dur, pause = t[:,1] - t[:,0], np.r_[0., np.maximum(t[1:,0] - t[:-1,1], 0)]
     g = lambda ms: 64 + 191*np.clip(np.log1p(np.maximum(ms, 0))/np.log1p(tmax), 0, 1)
-    return np.stack([255 - 13*np.minimum(np.arange(len(t)), 10), g(dur), g(pause)], 1).round().astype(np.uint8)
+    red = 255 - 13*np.minimum(np.arange(len(t)), 10) if order else g(t[:,0] - t[:1,0])
+    return np.stack([red, g(dur), g(pause)], 1).round().astype(np.uint8)
 
 # %% ../nbs/04_render.ipynb #07f0e51b
 def _check_item(i, lens, xy):
@@ -206,7 +218,7 @@ def _draw(ns, lens, xy, spec:RenderSpec, colours=None):
 
 # %% ../nbs/04_render.ipynb #ebcb161e
 def render_arrays(items:list,             # drawings as (lens (S,), xy (N, 2)) in 0-255 coordinates, floats allowed
-                  spec:RenderSpec|int=None, # how to draw them (see `as_spec`; `spec.time_channels` is ignored: give `times`)
+                  spec:RenderSpec|int=None, # how to draw them (see `as_spec`); with `times`, `spec.channels` picks the `time_colours`
                   times:list=None,        # per-item (S, 2) stroke times: colours from `time_colours` instead of the palette
                  )->np.ndarray:           # (B, size, size, 3) uint8
     "Render drawings given as stroke lengths and points; coordinates outside 0-255 are clipped"
@@ -217,20 +229,20 @@ def render_arrays(items:list,             # drawings as (lens (S,), xy (N, 2)) i
     cols = None
     if times is not None:
         if [len(t) for t in times] != ns.tolist(): raise DrawingError('stroke times do not match the strokes')
-        cols = np.concatenate([time_colours(t) for t in times]) if items else np.zeros((0, 3), np.uint8)
+        cols = np.concatenate([time_colours(t, order=spec.channels != 'time') for t in times]) if items else np.zeros((0, 3), np.uint8)
     return _draw(ns, lens, xy, spec, cols)
 
 # %% ../nbs/04_render.ipynb #453bce1e
 def render_blobs(blobs:list,               # `encode_drawing` blobs
                  spec:RenderSpec|int=None, # how to draw them (see `as_spec`)
-                 raws:list=None,           # `encode_raw` blobs of the same drawings (for `spec.time_channels`)
+                 raws:list=None,           # `encode_raw` blobs of the same drawings (for time `channels`)
                  item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` applied to each drawing before drawing
                 )->np.ndarray:             # (B, size, size, 3) uint8
     "Render a batch of stored drawings in one call"
     spec, times = as_spec(spec), None
     if spec.time_channels:
         if raws is None or len(raws) != len(blobs) or any(r is None for r in raws):
-            raise DrawingError('time_channels needs the raw blob (with timing) of every drawing')
+            raise DrawingError(f'channels={spec.channels!r} needs the raw blob (with timing) of every drawing')
         times = [stroke_times(r) for r in raws]
     if item_tfm is not None or times is not None:
         items = [(l, p.astype(np.float32)) for l, p in map(decode_drawing, blobs)]
@@ -244,11 +256,11 @@ def render_blobs(blobs:list,               # `encode_drawing` blobs
 
 # %% ../nbs/04_render.ipynb #1924ca71
 def draw_strokes(strokes:list,             # list of `[xs, ys]` (ints 0-255) or raw `[xs, ys, ts]`
-                 spec:RenderSpec|int=None, # how to draw it (see `as_spec`); `time_channels` needs raw strokes
+                 spec:RenderSpec|int=None, # how to draw it (see `as_spec`); time `channels` need raw strokes
                 )->np.ndarray:             # (size, size, 3) uint8
     "Render one drawing given as a list of strokes"
     spec, raw = as_spec(spec), is_raw(strokes)
-    if spec.time_channels and not raw: raise DrawingError('time_channels needs raw strokes [xs, ys, ts]')
+    if spec.time_channels and not raw: raise DrawingError(f'channels={spec.channels!r} needs raw strokes [xs, ys, ts]')
     times = [stroke_times(encode_raw(strokes))] if spec.time_channels else None
     lens, xy, _ = strokes_to_arrays(simplify_raw(strokes) if raw else strokes)
     return render_arrays([(lens, xy)], spec, times)[0]

@@ -149,7 +149,7 @@ def seq_dls(db:str|Path,              # SQLite database written by `ingest`
            )->DataLoaders:
     "fastai DataLoaders of padded step sequences over the same selection and split as `doodle_dls`"
     spec = as_spec(spec)
-    img = doodle_dls(db, spec.replace(time_channels=True) if time else spec, bs=bs, device=device, **kwargs)   # time: only drawings with raw strokes
+    img = doodle_dls(db, spec.replace(channels='order+time') if time and not spec.time_channels else spec, bs=bs, device=device, **kwargs)   # time: only drawings with raw strokes
     tr, va = img.train, img.valid
     mk = lambda dl, shuffle, drop: DoodleDL(SeqDataset(dl.dataset, max_len, time=time, pos=pos), dl.sample_per_cat, dl.seed, dl.balanced, bs=dl.bs, shuffle=shuffle, drop_last=drop,
                                            num_workers=dl.num_workers, device=img.device, pin_memory=dl.pin_memory)

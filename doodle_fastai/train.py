@@ -38,7 +38,7 @@ from fastai.torch_core import set_seed, default_device, rank_distrib, num_distri
 from .core import sample_dir, REPO
 from .cli import cli_errors, cli_error_line
 from .checkpoint import CheckpointError, Checkpointer, ResumeAt, StopFlag, read_checkpoint, load_checkpoint
-from .render import RenderSpec, render_blobs
+from .render import RenderSpec, CHANNELS, render_blobs
 from .data import doodle_dls, set_spec, first_per_cat
 from .model import ARCHS, check_arch, doodle_model, map3, export_model
 from fastai.data.core import DataLoaders
@@ -328,6 +328,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           workers:int=None,                              # DataLoader workers of each process (None: CPUs / processes on this machine)
           aug:bool=True,                                 # stroke augmentation on the training split
           lw:int=None,                                   # line width in px (renderer default when None)
+          channels:str='order',                          # what stroke colours encode: order, time or order+time (`render.CHANNELS`; time needs drawings with raw timing)
           seed:int=42,                                   # random seed (same seed + data + machine -> same metrics)
           ckpt_every:int=0,                              # optimizer steps between checkpoints in `out/checkpoint/` (0: every 10 minutes); also at every epoch end
           resume:bool=False,                             # continue `out`'s run from its checkpoint, with the settings it recorded
@@ -481,7 +482,7 @@ class SeqKind(ModelKind):
     def stages(self, run):
         if len(run.sizes) != len(run.epochs): size_stages(run.spec, run.sizes, run.epochs)   # the same check, the same message
         return [(run.spec, sum(run.epochs))]
-    def dls(self, run): return seq_dls(run.db, spec=run.spec, **_loader_kw(run))
+    def dls(self, run): return seq_dls(run.db, spec=run.spec, time=run.spec.time_channels, **_loader_kw(run))   # time channels: the sequence's time feature
     def learner(self, run, dls): return seq_learner(dls, path=run.out, smoothing=run.smoothing, weight=_weight(run, dls))
 
 KINDS = {'lstm': SeqKind}
@@ -519,7 +520,8 @@ class TrainRun:
             v = getattr(self, k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < lo):
                 raise ValueError(f'--{k.replace("_", "-")} must be an integer >= {lo}, got {v!r}')
-        self.spec = RenderSpec(self.sizes[-1], **({} if self.lw is None else {'lw': self.lw}))
+        if self.channels not in CHANNELS: raise ValueError(f'--channels must be one of {", ".join(CHANNELS)}, got {self.channels!r}')
+        self.spec = RenderSpec(self.sizes[-1], channels=self.channels, **({} if self.lw is None else {'lw': self.lw}))
         self.kind = model_kind(self.arch); self.stages = self.kind.stages(self)
         if self.ema is not None and not (isinstance(self.ema, (int, float)) and not isinstance(self.ema, bool) and 0 < self.ema < 1):
             raise ValueError(f'--ema must be a number between 0 and 1 (exclusive), got {self.ema!r}')
