@@ -153,6 +153,8 @@ class DoodleDataset:
                 ):
         store_attr(); self.vocab, self.spec = list(vocab), as_spec(spec)
         self.trace = None  # a file: `get_batch` appends each batch's size and key_ids to it (see `train`'s sharding test)
+        self.aux = None    # 'recognized': `get_batch` also returns Google's recognized flag (1., 0., -1. when unknown), for `train`'s `--aux`
+    n_inp = 1              # batches are (images, labels[, aux]): one input, whatever follows is targets
     def __len__(self): return len(self.keys)
     @property
     def c(self): return len(self.vocab)
@@ -162,14 +164,16 @@ class DoodleDataset:
         "The `encode_drawing` blobs of items `idxs`"
         return [r[0] for r in self.reader.fetch(self.keys[np.asarray(idxs, np.int64)])]
     def get_batch(self, idxs)->tuple:
-        "Images (uint8 TensorImage (B, 3, H, W)) and labels of items `idxs`"
+        "Images (uint8 TensorImage (B, 3, H, W)) and labels of items `idxs` (and their `aux` target when set)"
         idxs = np.asarray(idxs, np.int64)
-        rows = self.reader.fetch(self.keys[idxs], 'drawing, raw' if self.spec.time_channels else 'drawing')
+        rows = self.reader.fetch(self.keys[idxs], 'drawing' + (', raw' if self.spec.time_channels else '') + (', recognized' if self.aux else ''))
         imgs = render_blobs([r[0] for r in rows], self.spec, raws=[r[1] for r in rows] if self.spec.time_channels else None, item_tfm=self.item_tfm)
         if self.trace:
             with open(self.trace, 'a') as f: f.write(f'{self.size} ' + ' '.join(map(str, self.keys[idxs].tolist())) + '\n')
-        return TensorImage(torch.from_numpy(imgs).permute(0, 3, 1, 2)), TensorCategory(torch.from_numpy(self.labels[idxs].astype(np.int64)))
-    def __getitem__(self, i): x, y = self.get_batch([i]); return x[0], y[0]
+        x, y = TensorImage(torch.from_numpy(imgs).permute(0, 3, 1, 2)), TensorCategory(torch.from_numpy(self.labels[idxs].astype(np.int64)))
+        if self.aux != 'recognized': return x, y
+        return x, y, torch.tensor([-1. if r[-1] is None else float(r[-1]) for r in rows])
+    def __getitem__(self, i): return tuple(t[0] for t in self.get_batch([i]))
     def decode(self, o, full=True): return o[0], Category(self.vocab[int(o[1])])
 
 # %% ../nbs/05_data.ipynb #cbd3c504

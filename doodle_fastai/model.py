@@ -18,8 +18,8 @@ from .render import RenderSpec, as_spec
 
 # %% auto #0
 __all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'arch_names', 'check_arch', 'is_timm',
-           'doodle_model', 'classifier_of', 'new_head', 'body_head_split', 'StrokeSeqNet', 'top3', 'ap3', 'map3',
-           'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
+           'doodle_model', 'classifier_of', 'new_head', 'body_head_split', 'init_body', 'StrokeSeqNet', 'top3', 'ap3',
+           'map3', 'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -95,6 +95,19 @@ def body_head_split(model:nn.Module, # a model from `doodle_model` (extra heads 
     is_head = lambda n: n.startswith(name + '.') or n.startswith('aux_head.')
     ps = list(model.named_parameters())
     return [[p for n, p in ps if not is_head(n)], [p for n, p in ps if is_head(n)]]
+
+# %% ../nbs/06_model.ipynb #b83afc03
+def init_body(model:nn.Module, # a model from `doodle_model`: it keeps its own classifier
+              src:nn.Module,   # a trained model of the same architecture (any number of classes)
+             )->nn.Module:     # `model`, changed in place
+    "Copy every weight of `src` except its classifier into `model`; `ValueError` naming the first weight that does not fit"
+    name, _ = classifier_of(model)
+    sd = {k: v for k, v in src.state_dict().items() if not k.startswith(name + '.')}
+    own = model.state_dict()
+    bad = [k for k, v in sd.items() if k not in own or own[k].shape != v.shape] + [k for k in own if k not in sd and not k.startswith(name + '.')]
+    if bad: raise ValueError(f'the bodies differ: {bad[0]} ' + (f'is {tuple(sd[bad[0]].shape)} in the source, {tuple(own[bad[0]].shape)} here' if bad[0] in sd and bad[0] in own else 'is in only one of them'))
+    model.load_state_dict(sd, strict=False)
+    return model
 
 # %% ../nbs/06_model.ipynb #d9a98209
 SEQ_MAX_LEN = 128  # default cap on points per drawing (see `seq`)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .core import DrawingError, parse_drawing, encode_drawing, simplify_raw, sample_dir, parse_key_id, interactive, REPO, is_raw
+from .core import DrawingError, parse_drawing, encode_drawing, encode_raw, simplify_raw, sample_dir, parse_key_id, interactive, REPO, is_raw
 from .model import load_model, ModelFileError
 from .testset import count_test_rows, test_batches
 from fastcore.meta import delegates
@@ -92,8 +92,8 @@ class Predictor:
         "Top-`k` categories of one drawing"
         if isinstance(strokes, (str, bytes)): strokes = parse_drawing(strokes)
         raw = is_raw(strokes)
-        if self.needs_raw: raise DrawingError('this model needs raw strokes with timing and a database; predict_drawing renders simplified strokes')
-        p = self.predict_blobs([encode_drawing(simplify_raw(strokes) if raw else strokes)])[0]
+        if self.needs_raw and not raw: raise DrawingError('this model draws stroke timing (time channels): give raw strokes [xs, ys, ts]')
+        p = self.predict_blobs([encode_drawing(simplify_raw(strokes) if raw else strokes)], [encode_raw(strokes)] if self.needs_raw else None)[0]
         return [(self.categories[i], float(p[i])) for i in np.argsort(-p)[:k]]
 
 # %% ../nbs/09_predict.ipynb #8ed72d84

@@ -236,7 +236,7 @@ def render_arrays(items:list,             # drawings as (lens (S,), xy (N, 2)) i
 def render_blobs(blobs:list,               # `encode_drawing` blobs
                  spec:RenderSpec|int=None, # how to draw them (see `as_spec`)
                  raws:list=None,           # `encode_raw` blobs of the same drawings (for time `channels`)
-                 item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` applied to each drawing before drawing
+                 item_tfm=None,            # `f(lens, xy float32) -> (lens, xy)` applied to each drawing before drawing; with time `channels` and `item_tfm.takes_times`, `f(lens, xy, times=) -> (lens, xy, times)`
                 )->np.ndarray:             # (B, size, size, 3) uint8
     "Render a batch of stored drawings in one call"
     spec, times = as_spec(spec), None
@@ -246,7 +246,13 @@ def render_blobs(blobs:list,               # `encode_drawing` blobs
         times = [stroke_times(r) for r in raws]
     if item_tfm is not None or times is not None:
         items = [(l, p.astype(np.float32)) for l, p in map(decode_drawing, blobs)]
-        if item_tfm is not None: items = [item_tfm(l, p) for l, p in items]
+        if item_tfm is not None and times is not None:   # strokes an augmentation drops must take their times with them
+            out = []
+            for (l, p), t in zip(items, times):
+                if getattr(item_tfm, 'takes_times', False): out.append(item_tfm(l, p, times=t))
+                else: l2, p2 = item_tfm(l, p); out.append((l2, p2, t) if len(l2) == len(l) else (l, p, t))   # unaugmented if strokes were dropped
+            items, times = [(l, p) for l, p, _ in out], [t for *_, t in out]
+        elif item_tfm is not None: items = [item_tfm(l, p) for l, p in items]
         return render_arrays(items, spec, times)
     buf = np.frombuffer(b''.join(blobs), np.uint8)
     offs = np.zeros(len(blobs)+1, np.int64); np.cumsum([len(b) for b in blobs], out=offs[1:])
