@@ -389,6 +389,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
 class ModelKind:
     "What one kind of model needs from a `TrainRun`: its DataLoaders, its Learner and its schedule"
     name = None
+    defaults = {}   # `train` arguments left at None that this kind fills in (its own schedule)
     def dls(self, run)->DataLoaders: raise NotImplementedError
     def learner(self, run, dls)->Learner: raise NotImplementedError
     def stages(self, run)->list: raise NotImplementedError   # [(RenderSpec, epochs)]
@@ -544,6 +545,7 @@ def end_aux(learn:Learner, # the trained learner
 # %% ../nbs/10_train.ipynb #f8e40ffd
 class ImageKind(ModelKind):
     "A scratch image model (torchvision ResNet or timm) on rendered drawings (`doodle_learner`), trained at each size of `run.sizes` in turn"
+    defaults = dict(epochs=(8, 1, 1), lr=1e-3)
     def stages(self, run):
         st = size_stages(run.spec, run.sizes, run.epochs, run.scale_lw)
         return [(st[0][0], run.freeze_epochs)] + st if run.frozen else st   # fine-tuning: the head alone first, at the first size
@@ -558,11 +560,13 @@ class ImageKind(ModelKind):
 
 class SeqKind(ModelKind):
     "The stroke-sequence model of `seq` (`--arch lstm`): one stage of `sum(run.epochs)` epochs; `run.spec` draws its pictures"
+    defaults = dict(epochs=(30,), lr=3e-3)   # chosen on the sample's validation drawings (see "The sequence model's defaults")
+    net = {}                                  # `StrokeSeqNet` settings (the same choice)
     def stages(self, run):
-        if len(run.sizes) != len(run.epochs): size_stages(run.spec, run.sizes, run.epochs)   # the same check, the same message
+        if 'epochs' not in run.defaulted and len(run.sizes) != len(run.epochs): size_stages(run.spec, run.sizes, run.epochs)   # the same check, the same message
         return [(run.spec, sum(run.epochs))]
     def dls(self, run): return seq_dls(run.db, spec=run.spec, time=run.spec.time_channels, **_loader_kw(run))   # time channels: the sequence's time feature
-    def learner(self, run, dls): return seq_learner(dls, path=run.out, smoothing=run.smoothing, weight=_weight(run, dls))
+    def learner(self, run, dls): return seq_learner(dls, path=run.out, smoothing=run.smoothing, weight=_weight(run, dls), **self.net)
 
 KINDS = {'lstm': SeqKind}
 
@@ -587,7 +591,10 @@ class TrainRun:
         kw = {**defaults, **kw}
         self.position = None
         if kw['resume']: kw = self._resumed(kw)
-        store_attr([], **kw); self.given = kw
+        store_attr([], **kw); self.kind = model_kind(self.arch)
+        self.defaulted = {k for k, v in self.kind.defaults.items() if getattr(self, k) is None}   # the kind's schedule where none was given
+        for k in self.defaulted: setattr(self, k, self.kind.defaults[k])
+        self.given = {**kw, **{k: getattr(self, k) for k in self.defaulted}}
         self.sizes, self.epochs, self.words, self.db, self.out = ints(self.sizes), ints(self.epochs), _words(self.words), Path(self.db), Path(self.out)
         if self.lr == 'find' and not self.lr_find_it: raise ValueError("lr='find' needs an lr_find sweep (lr_find_it > 0)")
         if self.lr != 'find': self.lr = float(self.lr)
@@ -602,7 +609,7 @@ class TrainRun:
         if self.channels not in CHANNELS: raise ValueError(f'--channels must be one of {", ".join(CHANNELS)}, got {self.channels!r}')
         self.spec = RenderSpec(self.sizes[-1], channels=self.channels, **({} if self.lw is None else {'lw': self.lw}))
         self._check_init()
-        self.kind = model_kind(self.arch); self.stages = self.kind.stages(self)
+        self.stages = self.kind.stages(self)
         if self.ema is not None and not (isinstance(self.ema, (int, float)) and not isinstance(self.ema, bool) and 0 < self.ema < 1):
             raise ValueError(f'--ema must be a number between 0 and 1 (exclusive), got {self.ema!r}')
         total = sum(max(e, 0) for _, e in self.stages)

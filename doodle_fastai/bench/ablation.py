@@ -15,17 +15,18 @@ from ..data import DBReader, read_keys
 from ..render import RenderSpec
 from ..model import ap3
 from ..learner import class_weights
-from ..train import StrokeAug, doodle_learner, mix_cbs, averaging_cbs, end_averaging
+from ..model import doodle_model
+from ..train import StrokeAug, doodle_learner, mix_cbs, averaging_cbs, end_averaging, aux_cbs, end_aux
 from .learn import LARGE5, learn_split, Pool, _dls, _recognized, SkipValidation
 
 # %% auto #0
 __all__ = ['BASELINE', 'LEVERS', 'lever_flags', 'lever_run', 'scores', 'bench_ablation']
 
 # %% ../../nbs/12e_bench.ablation.ipynb #459d1e13
-BASELINE = dict(arch='resnet18', mix='none', mix_alpha=0.4, ema=None, swa_epochs=0, schedule='one_cycle', smoothing=0., class_weights='none')
+BASELINE = dict(arch='resnet18', mix='none', mix_alpha=0.4, ema=None, swa_epochs=0, schedule='one_cycle', smoothing=0., class_weights='none', aux='none', aux_weight=0.1)
 LEVERS = {'baseline': {}, 'timm resnet18d': dict(arch='resnet18d'), 'mixup': dict(mix='mixup', mix_alpha=0.4),
           'cutmix': dict(mix='cutmix', mix_alpha=1.0), 'ema': dict(ema=0.99), 'swa': dict(swa_epochs=2),
-          'flat_cos': dict(schedule='flat_cos'), 'smoothing': dict(smoothing=0.1)}
+          'flat_cos': dict(schedule='flat_cos'), 'smoothing': dict(smoothing=0.1), 'aux recognized': dict(aux='recognized', aux_weight=0.1)}
 
 def lever_flags(change:dict, # a row's changes (a value of `LEVERS`)
                )->str:       # the flags, as typed
@@ -48,13 +49,15 @@ def lever_run(pool:Pool,        # the drawings
     dls = _dls('cnn', pool, tr, ev, size, bs, item_tfm=StrokeAug())
     dls.train.seed = seed
     w = class_weights(dls.train_ds.labels, dls.c, cfg['class_weights'])
-    learn = doodle_learner(dls, cfg['arch'], smoothing=cfg['smoothing'], weight=w, log=lambda *a: None).add_cbs(mix_cbs(cfg['mix'], cfg['mix_alpha']))
+    model, aux = doodle_model(dls.c, cfg['arch']), aux_cbs(cfg['aux'], cfg['aux_weight'])
+    for c in aux: c.attach(model)   # before the optimizer exists, as `doodle-train` does
+    learn = doodle_learner(dls, cfg['arch'], smoothing=cfg['smoothing'], weight=w, log=lambda *a: None, model=model).add_cbs(mix_cbs(cfg['mix'], cfg['mix_alpha']) + aux)
     avg = averaging_cbs(cfg['ema'], cfg['swa_epochs'], epochs, swa_lr=0.1*lr)   # as `doodle-train` does (SWA at a tenth of the peak lr)
     learn.add_cbs(avg + [skip := SkipValidation()])
     with learn.no_bar(), learn.no_logging():
         t, c = time.perf_counter(), time.process_time()
         learn.fit_stages([(RenderSpec(size), epochs)], lr=lr, schedule=cfg['schedule'])
-        end_averaging(learn, avg); learn.remove_cb(skip)   # the averaged weights are the model
+        end_averaging(learn, avg); end_aux(learn); learn.remove_cb(skip)   # the averaged weights are the model, without the auxiliary head
         fit_s, fit_cpu_s = time.perf_counter() - t, time.process_time() - c
         probs = [learn.get_preds(dl=dl)[0].numpy() for dl in dls.loaders[1:]]
     return dict(fit_s=fit_s, fit_cpu_s=fit_cpu_s, probs=probs)
@@ -87,6 +90,7 @@ def bench_ablation(src:str=None,              # folder with `<word>.ndjson.gz` (
                    combine:bool=True,          # end with the combination of the levers that beat the baseline on validation
                    threads:int=None,           # torch threads (None: torch's default)
                    out:str=None,               # JSON file for the results (rewritten after each row)
+                   add:bool=False,             # keep the rows already in `out` (same settings) and run only the missing ones
                   )->dict:                     # settings and one row per run
     "Each lever alone against the baseline (two seeds), then the best combination, scored on held-out drawings"
     from doodle_fastai.ingest import ingest
@@ -97,6 +101,11 @@ def bench_ablation(src:str=None,              # folder with `<word>.ndjson.gz` (
     if names[0] != 'baseline': raise ValueError('--levers must start with baseline (every row is compared with it)')
     res = dict(settings=dict(words=words, per_cat=per_cat, heldout=heldout, n_valid=n_valid, size=size, bs=bs, epochs=epochs, lr=lr, seeds=seeds,
                              threads=torch.get_num_threads(), cpus=os.cpu_count(), baseline=BASELINE), rows=[])
+    if add and out and Path(out).exists():   # a new lever against the recorded baseline: the same drawings, settings and seeds
+        old, key = json.loads(Path(out).read_text()), lambda s: {k: s.get(k) for k in ('words', 'per_cat', 'heldout', 'n_valid', 'size', 'bs', 'epochs', 'lr', 'seeds')}
+        if key(old['settings']) != key(res['settings']): raise ValueError(f'{out} was made with other settings ({key(old["settings"])}); run without --add to start afresh')
+        res['rows'] = old['rows']
+    done = {(r['lever'], r['seed']): r for r in res['rows']}
     t00 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp)/'more.db'; ingest([src/f'{w}.ndjson.gz' for w in words], db, progress=False, quiet=True)
@@ -108,6 +117,7 @@ def bench_ablation(src:str=None,              # folder with `<word>.ndjson.gz` (
         res['settings'].update(n_train=len(tr), n_heldout=len(ho), n_heldout_recognized=int(rh.sum()), n_valid_total=len(va))
         dp = Pool(reader, keys, labels, vocab)
         def run(name, change, seed):
+            if (name, seed) in done: return done[(name, seed)]
             r = lever_run(dp, tr, [ho, va], {**BASELINE, **change}, size, bs, epochs, lr, seed)
             row = dict(lever=name, seed=seed, flags=lever_flags(change), change=change, **scores(r['probs'][0], yh),
                        recognized=scores(r['probs'][0], yh, rh), unrecognized=scores(r['probs'][0], yh, ~rh),
@@ -117,7 +127,8 @@ def bench_ablation(src:str=None,              # folder with `<word>.ndjson.gz` (
             print(json.dumps({k: row[k] for k in ('lever', 'seed', 'top1_err', 'map3', 'cpu_min')}), flush=True)
             return row
         base = [run('baseline', {}, s) for s in range(seeds)]
-        alone = {n: run(n, LEVERS[n], 0) for n in names[1:]}
+        for n in names[1:]: run(n, LEVERS[n], 0)
+        alone = {r['lever']: r for r in res['rows'] if r['lever'] not in ('baseline', 'best combination')}   # every lever recorded, added ones too
         if combine:
             bar = min(b['valid']['top1_err'] for b in base)
             best = [n for n, r in alone.items() if r['valid']['top1_err'] < bar]

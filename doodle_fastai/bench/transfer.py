@@ -48,13 +48,14 @@ def transfer_run(pool:Pool,          # the drawings
     model = doodle_model(dls.c, 'resnet18')
     if init is not None: init_body(model, init)
     learn = doodle_learner(dls, 'resnet18', model=model, splitter=body_head_split if init is not None else None, log=noop)
-    learn.add_cb(SkipValidation())
+    learn.add_cb(skip := SkipValidation())
     spec = RenderSpec(size)
     stages = [(spec, freeze_epochs), (spec, epochs)] if init is not None else [(spec, freeze_epochs + epochs)]
     with learn.no_bar(), learn.no_logging():
         t, c = time.perf_counter(), time.process_time()
         learn.fit_stages(stages, lr=lr, frozen=1 if init is not None else 0)
         fit_s, cpu_s = time.perf_counter() - t, time.process_time() - c
+        learn.remove_cb(skip)
         probs = learn.get_preds(dl=dls.loaders[1])[0].numpy()
     return dict(model=learn.model, fit_s=fit_s, cpu_s=cpu_s, probs=probs)
 
@@ -66,6 +67,7 @@ def _sub(keys, labels, vocab, words):
     return keys[m], lab, list(words)
 
 def bench_transfer(src:str=None,          # folder with `<word>.ndjson.gz` (default: `data/quickdraw-more`)
+                   source:str=','.join(LARGE5), # comma-separated categories of the source model
                    source_per_cat:int=1000, # training drawings per source category
                    source_epochs:int=4,   # epochs of the source model
                    per_cat:int=100,       # training drawings per new word
@@ -84,19 +86,20 @@ def bench_transfer(src:str=None,          # folder with `<word>.ndjson.gz` (defa
     from doodle_fastai.ingest import ingest
     if threads: torch.set_num_threads(threads)
     src = Path(src or sample_dir().parent/'quickdraw-more')
-    nw = [w for w in words.split(',') if w] if words else new_words(src)
-    res = dict(settings=dict(source=list(LARGE5), source_per_cat=source_per_cat, source_epochs=source_epochs, new_words=nw, per_cat=per_cat,
+    sw = [w for w in source.split(',') if w]
+    nw = [w for w in words.split(',') if w] if words else new_words(src, sw)
+    res = dict(settings=dict(source=sw, source_per_cat=source_per_cat, source_epochs=source_epochs, new_words=nw, per_cat=per_cat,
                              heldout=heldout, size=size, bs=bs, epochs=epochs, freeze_epochs=freeze_epochs, lr=lr, seeds=seeds,
                              threads=torch.get_num_threads(), cpus=os.cpu_count()), rows=[])
     t00 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp)/'more.db'; ingest([src/f'{w}.ndjson.gz' for w in (*LARGE5, *nw)], db, progress=False, quiet=True)
+        db = Path(tmp)/'more.db'; ingest([src/f'{w}.ndjson.gz' for w in (*sw, *nw)], db, progress=False, quiet=True)
         reader = DBReader(db); vocab = [w for _, w in reader.query('SELECT id, word FROM categories ORDER BY id')]
         keys, labels = read_keys(reader); labels = labels.astype(np.int64)
         def arm(words, n_tr, n_ho):
             k, l, v = _sub(keys, labels, vocab, words); ho, _, pool = learn_split(k, l, n_ho, 0)
             return Pool(reader, k, l, v), np.flatnonzero((pool >= 0) & (pool < n_tr)), ho
-        sp, str_, sho = arm(LARGE5, source_per_cat, 100)
+        sp, str_, sho = arm(sw, source_per_cat, 100)
         s = transfer_run(sp, str_, sho, None, size, bs, source_epochs - 1, 1, lr, seed=0)
         res['source'] = dict(n_train=len(str_), **scores(s['probs'], sp.labels[sho]), fit_s=round(s['fit_s'], 1), cpu_min=round(s['cpu_s']/60, 2))
         np_, tr, ho = arm(nw, per_cat, heldout)
