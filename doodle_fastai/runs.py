@@ -151,15 +151,26 @@ def runs_db(path:str|Path,       # the SQLite file (created when missing)
     "The runs database at `path` (WAL, waits `timeout` s for locks); one-line `RunsDBError` when it is not SQLite or stays locked"
     path = Path(path); timeout = float(os.environ.get('DOODLE_RUNS_DB_TIMEOUT', 30)) if timeout is None else timeout
     if not create and not path.is_file(): raise RunsDBError(f'{path}: no runs database')
-    try:
-        if create: path.parent.mkdir(parents=True, exist_ok=True)
+    if create: path.parent.mkdir(parents=True, exist_ok=True)
+    def setup():
         db = sqlite_utils.Database(sqlite3.connect(path, timeout=timeout, isolation_level=None))
-        db.execute('PRAGMA busy_timeout = %d' % int(timeout * 1000))
-        if db.execute('PRAGMA journal_mode').fetchone()[0] != 'wal': db.execute('PRAGMA journal_mode=wal')
-        if create: db['runs'].create(RUN_COLUMNS, pk='id', if_not_exists=True)
-        elif 'runs' not in db.table_names(): raise RunsDBError(f'{path}: no runs table: not a runs database')
-        return db
-    except sqlite3.Error as e: raise _db_error(path, e) from None
+        try:
+            db.execute('PRAGMA busy_timeout = %d' % int(timeout * 1000))
+            if db.execute('PRAGMA journal_mode').fetchone()[0] != 'wal': db.execute('PRAGMA journal_mode=wal')
+            if create: db['runs'].create(RUN_COLUMNS, pk='id', if_not_exists=True)
+            elif 'runs' not in db.table_names(): raise RunsDBError(f'{path}: no runs table: not a runs database')
+            return db
+        except BaseException: db.conn.close(); raise
+    return _retry(setup, path, timeout)
+
+def _retry(f, path, timeout):
+    "`f()`, tried again while SQLite says locked or busy, up to `timeout` s: switching to WAL and creating the table do not wait on their own"
+    t0 = time.time()
+    while True:
+        try: return f()
+        except sqlite3.Error as e:
+            if ('locked' in str(e) or 'busy' in str(e)) and time.time() - t0 < timeout: time.sleep(0.02 + 0.05*np.random.rand()); continue
+            raise _db_error(path, e) from None
 
 def _db_error(path, e):
     m = str(e)
@@ -188,8 +199,7 @@ def record_run(path:str|Path, # the runs database
               ):
     "Insert or update one run in the runs database (one transaction)"
     db = runs_db(path, timeout)
-    try: db['runs'].upsert(_row(rec), pk='id')
-    except sqlite3.Error as e: raise _db_error(path, e) from None
+    try: _retry(lambda: db['runs'].upsert(_row(rec), pk='id'), path, float(os.environ.get('DOODLE_RUNS_DB_TIMEOUT', 30)) if timeout is None else timeout)
     finally: db.conn.close()
 
 # %% ../nbs/09b_runs.ipynb #908a8692
