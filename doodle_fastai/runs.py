@@ -313,7 +313,7 @@ def compare_runs(df:pd.DataFrame, # runs from `load_runs`
         ax = fig.add_subplot(gs[1, i])
         for r, h in zip(runs, hists):
             if m in h: ax.plot(np.arange(1, len(h) + 1), h[m], marker='o', label=f'{r["name"]} ({r["id"][-4:]})')
-        ax.set_title(m); ax.set_xlabel('epoch (all stages)'); ax.grid(alpha=.3)
+        ax.set_title(m); ax.set_xlabel('epoch (all stages)'); ax.grid(alpha=.3); ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     if metrics: fig.axes[1].legend(fontsize=8)
     fig.tight_layout()
     if out is not None: Path(out).parent.mkdir(parents=True, exist_ok=True); fig.savefig(out, dpi=80, bbox_inches='tight')
