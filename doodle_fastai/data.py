@@ -21,8 +21,9 @@ from .ingest import open_db, ingest
 from .render import RenderSpec, as_spec, render_blobs
 
 # %% auto #0
-__all__ = ['to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'rank_in_class', 'first_per_cat', 'split_keys',
-           'DoodleDataset', 'epoch_sample', 'balanced_sample', 'worker_share', 'DoodleDL', 'doodle_dls', 'set_spec']
+__all__ = ['FOLD_SALT', 'to_model_input', 'ToModelInput', 'DBReader', 'key_hash', 'read_keys', 'rank_in_class', 'first_per_cat',
+           'key_fold', 'split_keys', 'DoodleDataset', 'epoch_sample', 'balanced_sample', 'worker_share', 'DoodleDL',
+           'doodle_dls', 'set_spec']
 
 # %% ../nbs/05_data.ipynb #6a0cd3fc
 def to_model_input(imgs, # uint8 renders (B, H, W, C): numpy array or torch tensor
@@ -121,6 +122,17 @@ def first_per_cat(idx:np.ndarray,  # indices into `keys`
     o, rank = rank_in_class(key_hash(keys[idx], seed), cats[idx])
     return np.sort(idx[o[rank < n]])
 
+# %% ../nbs/05_data.ipynb #c810ba51
+FOLD_SALT = 7919   # the salt of `key_fold`'s hash: fixed, so every run (any seed, any model) gets the same folds
+
+def key_fold(keys,      # int64 key_ids
+             folds:int, # number of folds K (>= 2)
+            )->np.ndarray: # fold 0..K-1 of each key (int16)
+    "The k-fold of each key_id: a hash of the key alone (salt `FOLD_SALT`), so folds are disjoint, about equal, and the same for every run"
+    keys = np.asarray(keys); f = np.empty(len(keys), np.int16)
+    for i in range(0, len(keys), 1 << 20): f[i:i + (1 << 20)] = (key_hash(keys[i:i + (1 << 20)], FOLD_SALT) * folds).astype(np.int16)   # in chunks, like the split
+    return f
+
 # %% ../nbs/05_data.ipynb #70d893c8
 def split_keys(keys,                  # int64 key_ids
                cats,                  # category id of each key
@@ -128,12 +140,16 @@ def split_keys(keys,                  # int64 key_ids
                per_cat:int=None,      # at most this many drawings per category (default: all)
                seed:int=0,            # salt of the hash
                valid_per_cat:int=None, # at most this many validation drawings per category (default: all of the `valid_pct` split)
+               folds:int=None,        # k-fold: the validation split is fold `fold` of `key_fold(keys, folds)` instead of `valid_pct`
+               fold:int=None,         # which fold validates (0 <= fold < folds)
               )->tuple:               # (train indices, valid indices) into `keys`
-    "Indices (train, valid) of `keys`: at most `per_cat` per category (lowest hash), a hashed `valid_pct` split, then at most `valid_per_cat` of it per category"
+    "Indices (train, valid) of `keys`: at most `per_cat` per category (lowest hash), a hashed `valid_pct` split (or fold `fold` of `folds`), then at most `valid_per_cat` of it per category"
     idx = None if per_cat is None else first_per_cat(np.arange(len(keys)), keys, cats, per_cat, seed + 1)
     k = keys if idx is None else keys[idx]
     v = np.empty(len(k), bool)
-    for i in range(0, len(k), 1 << 20): v[i:i + (1 << 20)] = key_hash(k[i:i + (1 << 20)], seed) < valid_pct   # in chunks: 1 byte a key, not 40
+    if folds: v = key_fold(k, folds) == fold
+    else:
+        for i in range(0, len(k), 1 << 20): v[i:i + (1 << 20)] = key_hash(k[i:i + (1 << 20)], seed) < valid_pct   # in chunks: 1 byte a key, not 40
     tr, va = np.flatnonzero(~v), np.flatnonzero(v)
     if idx is not None: tr, va = idx[tr], idx[va]
     if valid_per_cat is not None: va = first_per_cat(va, keys, cats, valid_per_cat, seed + 2)

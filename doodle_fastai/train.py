@@ -7,9 +7,9 @@ Docs: https://doodle-fastai.github.io/doodle_fastai/train.html.md"""
 # %% auto #0
 __all__ = ['SCHEDULES', 'MIXES', 'AUXES', 'KINDS', 'RESUME_MAY_CHANGE', 'StrokeAug', 'doodle_learner', 'size_stages', 'RunEpoch',
            'Interrupted', 'lr_suggest', 'save_valid', 'evaluate_learner', 'baseline_logreg', 'heldout_subset',
-           'heldout_arrays', 'ints', 'train', 'ModelKind', 'mix_cbs', 'EMA', 'SWA', 'averaging_cbs', 'end_averaging',
-           'AuxRecognized', 'aux_cbs', 'end_aux', 'ImageKind', 'SeqKind', 'model_kind', 'train_defaults', 'TrainRun',
-           'db_fingerprint', 'sweep_lr', 'finish', 'launch', 'main']
+           'heldout_arrays', 'ints', 'train', 'fit_run', 'ModelKind', 'mix_cbs', 'EMA', 'SWA', 'averaging_cbs',
+           'end_averaging', 'AuxRecognized', 'aux_cbs', 'end_aux', 'ImageKind', 'SeqKind', 'model_kind',
+           'train_defaults', 'TrainRun', 'db_fingerprint', 'sweep_lr', 'finish', 'train_folds', 'launch', 'main']
 
 # %% ../nbs/10_train.ipynb #d27b0ef4
 import hashlib, json, math, os, signal, sys, time, tempfile, socket, logging, inspect
@@ -49,6 +49,11 @@ from .postprocess import Preds, read_key_words
 from .seq import seq_dls, seq_learner
 from .testset import test_batches
 from .predict import predict_file
+
+# %% ../nbs/10_train.ipynb #83dcd471
+import copy, platform
+from fastcore.script import set_ctx
+from .runs import RunLog, RunsDBError, RUN_GROUP, new_run_id, keys_sha256, config_kwargs, cli_given, check_folds, check_tracker, tracker_cbs, fold_done, merge_oof, mean_test, fold_summary
 
 # %% ../nbs/10_train.ipynb #39357709
 class StrokeAug:
@@ -336,6 +341,8 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           wd:float=None,                                 # weight decay (fastai default when None)
           valid_pct:float=0.1,                           # validation share (stable hash of key_id)
           valid_per_cat:int=200,                         # at most this many validation drawings per category (0: all of the valid_pct share)
+          folds:int=None,                                # k-fold cross-validation: train folds 0..K-1 into out/fold<i> (split by key hash, fixed), out-of-fold probabilities for stacking
+          fold:int=None,                                 # with --folds K: train fold i alone (0 <= i < K) into `out`
           sample_per_cat:int=None,                       # each epoch a fresh sample of this many training drawings per category (None: all, reshuffled)
           workers:int=None,                              # DataLoader workers of each process (None: CPUs / processes on this machine)
           aug:bool=True,                                 # stroke augmentation on the training split
@@ -344,6 +351,8 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           seed:int=42,                                   # random seed (same seed + data + machine -> same metrics)
           ckpt_every:int=0,                              # optimizer steps between checkpoints in `out/checkpoint/` (0: every 10 minutes); also at every epoch end
           resume:bool=False,                             # continue `out`'s run from its checkpoint, with the settings it recorded
+          tracker:str='none',                            # also log to a tracker: none, tensorboard or wandb (offline); optional extras
+          runs_db:str=None,                              # the runs database every run is recorded in (default: runs.db next to `out`; '' for none)
           baseline:bool=True,                            # also fit the logistic-regression baseline
           baseline_per_cat:int=200,                      # the baseline fits on at most this many training drawings per category
           test:str|Path=None,                            # test CSV/DB to predict after training ('' to skip)
@@ -369,7 +378,13 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
           log=print,                                     # progress messages
          )->dict:                                        # results (metrics, timings, paths); `{}` on ranks other than 0
     "Ingest if needed, then train with lr_find + fit_one_cycle at each stage, evaluate, fit the baseline and export"
-    run = TrainRun(**{k: v for k, v in locals().items()}).start()
+    run = TrainRun(**{k: v for k, v in locals().items()})
+    return run.logged(train_folds if run.folds and run.fold is None else fit_run)   # recorded in run.json and the runs database
+
+def fit_run(run,   # a checked `TrainRun` of `train`, not started yet
+           )->dict: # its results; `{}` on ranks other than 0
+    "`train`'s steps for one run: start, DataLoaders, Learner, lr_find, fit at each stage, averaging, then rank 0's `finish`"
+    run.start()
     dls = run.kind.dls(run)
     run.log(f'{len(dls.train_ds)} training / {len(dls.valid_ds)} validation drawings, {dls.c} categories, {run.workers} workers per process, device {run.device}')
     learn, avg = run.kind.learner(run, dls), run.averagers()
@@ -377,6 +392,7 @@ def train(db:str|Path=REPO/'data'/'doodle.db',           # SQLite database (crea
     else: lr = run.step_lr(sweep_lr(learn, run)); learn.add_cbs(avg)   # after the sweep: lr_find's steps are not averaged
     for cb in avg:
         if isinstance(cb, SWA): cb.swa_lr = 0.1 * lr   # SWA's constant lr: a tenth of the run's peak
+    learn.add_cbs(run.trackers())   # --tracker: after the sweep, like the averages
     with run.distributed(learn), StopFlag() as flag:
         try: hist = learn.fit_stages(run.stages, lr=lr, wd=run.wd, log=run.log, ckpt=run.checkpointer(learn, flag, lr), start=run.position, schedule=run.schedule, frozen=run.frozen)
         except Interrupted as e: raise Interrupted(f'{e}; checkpoint written: resume with doodle-train --resume --out {run.out}', e.code) from None
@@ -399,7 +415,7 @@ def _loader_kw(run)->dict:
     "The `doodle_dls` arguments every kind takes from the run: the selection, split, workers, augmentation and device"
     return dict(bs=run.bs, valid_pct=run.valid_pct, valid_per_cat=run.valid_per_cat or None, words=run.words, per_cat=run.per_cat,
                 sample_per_cat=run.sample_per_cat, num_workers=run.workers, seed=run.seed, item_tfm=StrokeAug() if run.aug else None, device=run.device,
-                balanced=run.balanced)
+                balanced=run.balanced, **({'folds': run.folds, 'fold': run.fold} if run.fold is not None else {}))   # k-fold: fold `fold` validates
 
 def _weight(run, dls):
     "The loss weights `run.class_weights` asks for, from the training split's counts"
@@ -590,7 +606,7 @@ class TrainRun:
         if set(kw) - set(defaults): raise TypeError(f'unknown train arguments: {sorted(set(kw) - set(defaults))}')
         kw = {**defaults, **kw}
         self.position = None
-        if kw['resume']: kw = self._resumed(kw)
+        if kw['resume'] and not (kw['folds'] and kw['fold'] is None): kw = self._resumed(kw)   # a k-fold run resumes fold by fold (`train_folds`)
         store_attr([], **kw); self.kind = model_kind(self.arch)
         self.defaulted = {k for k, v in self.kind.defaults.items() if getattr(self, k) is None}   # the kind's schedule where none was given
         for k in self.defaulted: setattr(self, k, self.kind.defaults[k])
@@ -617,6 +633,7 @@ class TrainRun:
             raise ValueError(f"--swa-epochs must be an integer from 0 to the run's {total} epochs, got {self.swa_epochs!r}")
         self.rank, self.world, self.t0 = 0, 1, time.time()
         self.workers = max(0, (os.cpu_count() or 1) // int(os.environ.get('LOCAL_WORLD_SIZE', 1))) if self.workers is None else self.workers
+        check_folds(self.folds, self.fold); check_tracker(self.tracker)
     def __repr__(self): return f'TrainRun({self.kind}, {self.spec}, stages {[(s.size, e) for s, e in self.stages]}, rank {self.rank} of {self.world})'
     def averagers(self)->list:
         "The weight-averaging callbacks `--ema` and `--swa-epochs` ask for (SWA's `lr` is set once the run's lr is known)"
@@ -650,7 +667,7 @@ def _check_init(self:TrainRun):
     self.frozen = 1 if (self.init or self.pretrained) and self.freeze_epochs > 0 else 0
 
 # %% ../nbs/10_train.ipynb #7c82552c
-RESUME_MAY_CHANGE = {'resume', 'db', 'src', 'device', 'workers', 'dist_timeout', 'ckpt_every', 'log'}   # `db`: its content is checked (fingerprint)
+RESUME_MAY_CHANGE = {'resume', 'db', 'src', 'device', 'workers', 'dist_timeout', 'ckpt_every', 'log', 'tracker', 'runs_db'}   # `db`: its content is checked (fingerprint)
 
 @patch
 def _resumed(self:TrainRun, kw:dict)->dict:
@@ -774,6 +791,7 @@ def heldout(self:TrainRun, vocab:list, # the model's categories
 def record(self:TrainRun, learn:Learner, hist:pd.DataFrame)->dict:
     "`history.csv`, then the schedule and what training saw, as the start of `results.json` (cheap: no evaluation)"
     hist.to_csv(self.out/'history.csv', index=False)
+    self.hist, self.used_keys = hist, (learn.dls.train_ds.keys, learn.dls.valid_ds.keys)   # for run.json
     dl = learn.dls.train; n_ep = sum(e for _, e in self.stages)
     return dict(lr=self.lr_per_process*self.lr_scale, lr_per_process=self.lr_per_process, world_size=self.world,
                 batch_per_step=self.bs*self.world, sizes=[s.size for s, _ in self.stages], epochs=[e for _, e in self.stages],
@@ -804,6 +822,7 @@ def finish(learn:Learner, # the trained learner
     def export(): export_model(learn.model, run.out, learn.dls.vocab, run.spec, arch=run.arch, metrics=res); run.log(f'model exported to {run.out}')
     export()   # nothing below can lose the weights: a step that fails says so in one line and the next goes on
     run.attempt('evaluation', lambda: evaluate_learner(learn, run.out), res)
+    if run.fold is not None: run.attempt('oof', lambda: run.save_oof(learn), res)   # k-fold: every drawing of the fold, for stacking
     test, labels, held = run.heldout(learn.dls.vocab)
     if run.baseline: run.attempt('baseline', lambda: baseline_logreg(learn.dls, test=held, per_cat=run.baseline_per_cat), res)
     if test: run.attempt('prediction', lambda: predict_file(run.out, test, run.out/'submission.csv', labels=labels, device=run.device, bs=4*run.bs, log=run.log), res)
@@ -811,6 +830,101 @@ def finish(learn:Learner, # the trained learner
     res['total_s'] = time.time()-run.t0
     (run.out/'results.json').write_text(json.dumps(res, indent=1, default=float))
     return res
+
+# %% ../nbs/10_train.ipynb #17ad4e86
+@patch
+def runs_db_path(self:TrainRun)->Path|None:
+    "This run's runs database: `runs_db`, by default `runs.db` next to the model folder (`models/runs.db`); None for `--runs-db ''`"
+    if self.runs_db == '': return None
+    return Path(self.runs_db) if self.runs_db else self.out.parent/'runs.db'
+
+@patch
+def facts(self:TrainRun)->dict:
+    "What `run.json` records of the run besides its results: settings, device, data fingerprint, per-epoch metrics"
+    dev = self.device if isinstance(self.device, torch.device) else torch.device(self.device or default_device())
+    res = dict(config=self.config(), device=dict(type=dev.type, name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else platform.processor() or platform.machine(),
+                                                 cpus=os.cpu_count(), world_size=self.world, workers=self.workers))
+    fp = getattr(self, 'fingerprint', None)
+    if fp: res['data'] = dict(db=str(self.db), **fp)
+    if fp and getattr(self, 'used_keys', None) is not None:
+        tr, va = self.used_keys; res['data'].update(n_train=len(tr), n_valid=len(va), keys_sha256=keys_sha256(tr, va))
+    if getattr(self, 'hist', None) is not None: res['history'] = self.hist.to_dict('records')
+    return res
+
+@patch
+def logged(self:TrainRun, fit, # `fit(run)`: the work (`fit_run` or `train_folds`), returning the results
+          )->dict:             # `fit`'s results
+    "Run `fit(self)` recorded (rank 0): `run.json` and the runs database, at the start and at the end, a failure included"
+    self.rlog = None
+    if rank_distrib(): return fit(self)
+    self.rlog = RunLog(self.out, self.config(), self.runs_db_path(), group=RUN_GROUP.get()).write()   # an unusable runs database: one line, before any work
+    self.log(f'run {self.rlog.id}: recorded in {self.out/"run.json"}' + (f' and {self.runs_db_path()}' if self.runs_db_path() else ''))
+    try: res = fit(self)
+    except BaseException as e:
+        self.close_record('interrupted' if isinstance(e, (Interrupted, KeyboardInterrupt)) else 'failed', error=cli_error_line('doodle-train', e)[0]); raise
+    self.close_record('ok', results={k: v for k, v in res.items() if k != 'config'})
+    return res
+
+@patch
+def close_record(self:TrainRun, status:str, # ok, failed or interrupted
+                 **kw):                      # `RunLog.end` fields: results, error
+    "End the run's record and its tracker; a runs database that cannot be written now is one line (`run.json` has the record)"
+    getattr(self, 'close_tracker', noop)(status == 'ok')
+    try: self.rlog.end(status, **self.facts(), **kw)
+    except RunsDBError as e: self.log(cli_error_line('doodle-train', e, 'the run is recorded in run.json only: ')[0])
+
+@patch
+def trackers(self:TrainRun)->list:
+    "The callbacks of `--tracker` (rank 0; closed with the run's record)"
+    if self.rank or self.tracker == 'none': return []
+    cbs, self.close_tracker = tracker_cbs(self.tracker, self.out, self.config(), self.rlog.id if getattr(self, 'rlog', None) else new_run_id())
+    return cbs
+
+# %% ../nbs/10_train.ipynb #f158eba4
+@patch
+def save_oof(self:TrainRun, learn:Learner, # the fold's trained learner
+            )->dict:                        # out-of-fold MAP@3 and drawings
+    "Predict every drawing of this run's fold, not only the `valid_per_cat` its epochs were scored on: `oof.probs.npz` (float16) and `oof_labels.csv`"
+    full = copy.copy(self); full.valid_per_cat = 0
+    dls = self.kind.dls(full); set_spec(dls, self.spec)
+    preds, targs = learn.get_preds(dl=dls.valid); ds = dls.valid.dataset
+    Preds(np.asarray(preds, np.float32), ds.keys, ds.vocab).save(self.out/'oof.probs.npz')
+    pd.DataFrame({'key_id': ds.keys, 'word': [ds.vocab[i] for i in targs.tolist()]}).to_csv(self.out/'oof_labels.csv', index=False)
+    return dict(oof_n=len(targs), oof_map3=float(map3(preds, targs)))
+
+@patch
+def fold_settings(self:TrainRun)->dict:
+    "`train` arguments of this k-fold run's folds; under `--resume`, flags left at their defaults take the first attempt's settings"
+    kw = dict(self.given, runs_db=str(self.runs_db_path() or ''))
+    if not self.resume: return kw
+    prev = sorted(self.out.glob('fold*/run.json'))
+    if not prev: raise CheckpointError(f'{self.out}: no fold to resume (no fold*/run.json): start it without --resume')
+    cfg, defaults = json.loads(prev[0].read_text())['config'], train_defaults()
+    for k, v in kw.items():
+        if k in RESUME_MAY_CHANGE or k in ('fold', 'out') or k not in cfg: continue
+        same = (ints(v) == ints(cfg[k])) if k in ('sizes', 'epochs') and v is not None and cfg[k] is not None else str(v) == str(cfg[k])
+        if same: continue
+        if str(v) != str(defaults[k]): raise ValueError(f'--{k.replace("_", "-")} {v} contradicts the folds in {self.out}, made with --{k.replace("_", "-")} {cfg[k]}')
+        kw[k] = cfg[k]
+    self.given.update({k: v for k, v in kw.items() if k != 'runs_db'})
+    return kw
+
+def train_folds(run:TrainRun, # a k-fold run: `folds` set, `fold` None
+               )->dict:       # the folds' results, their mean and spread; `{}` on ranks other than 0
+    "Train each fold of `run` into `out/fold<i>` (under `--resume`: finished folds kept, an interrupted one resumed), then merge their predictions"
+    kw, res = run.fold_settings(), []
+    with set_ctx(RUN_GROUP, run.rlog.id if run.rlog else None):
+        for i in range(run.folds):
+            d = run.out/f'fold{i}'
+            if run.resume and fold_done(d):
+                run.log(f'fold {i+1}/{run.folds}: finished before, kept ({d})'); res.append(json.loads((d/'results.json').read_text())); continue
+            run.log(f'fold {i+1}/{run.folds} into {d}')
+            res.append(train(**{**kw, 'fold': i, 'out': d, 'resume': run.resume and (d/'checkpoint').is_dir()}))
+    if rank_distrib(): return {}
+    out = {'folds': run.folds, **fold_summary(res), **merge_oof(run.out, run.folds), **mean_test(run.out, run.folds), 'config': run.config()}
+    (run.out/'results.json').write_text(json.dumps(out, indent=1, default=float))
+    run.log(f'{run.folds} folds: MAP@3 {out["cv_map3_mean"]:.4f} ± {out["cv_map3_std"]:.4f} (each fold on all its drawings), pooled out-of-fold {out["oof_map3"]:.4f}')
+    return out
 
 # %% ../nbs/10_train.ipynb #1e79b48a
 def _free_port()->int:
@@ -858,11 +972,13 @@ def _to_argv(kw:dict)->list:
 @call_parse
 @delegates(train, but=['log'])
 def main(nproc:int=1, # processes on this machine: N > 1 relaunches `doodle-train` through accelerate (gloo on CPUs, nccl on GPUs)
+         config:str=None, # a TOML file of these flags (underscored keys, e.g. valid_per_cat = 50); flags given here override it
          **kwargs):
     "Console script `doodle-train`: the main job on the shipped sample, or on your own database"
     rank, world, errdir = rank_distrib(), max(1, num_distrib()), os.environ.get('DOODLE_TRAIN_ERRDIR')
     with cli_errors(prog='doodle-train', prefix=f'rank {rank} of {world}: ' if world > 1 else '', exit=False,
                     sink=(lambda line: Path(errdir, f'rank{rank}.err').write_text(line)) if errdir else None) as err:
+        if config: kwargs = config_kwargs(config, main, kwargs, cli_given(main) if is_cli() else set(kwargs) | ({'nproc'} if nproc != 1 else set())); nproc = kwargs.pop('nproc', nproc)
         TrainRun(**kwargs)   # every argument checked before anything starts
         if nproc > 1 and world == 1:
             code = launch(nproc, _to_argv(kwargs))
