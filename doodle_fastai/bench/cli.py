@@ -21,6 +21,7 @@ BENCHES = {'ingest': 'doodle_fastai.bench.ingest:bench_ingest',   # doodle-inges
            'scale': 'doodle_fastai.bench.scale:bench_scale',      # 1M vs 10M rows: ingest, DataLoaders, loader, bounded steps, predictions
            'scale-part': 'doodle_fastai.bench.scale:scale_part',  # one step of `scale`, in its own process
            'ablation': 'doodle_fastai.bench.ablation:bench_ablation', # each accuracy lever alone vs the recipe, then the best combination
+           'deploy': 'doodle_fastai.bench.deploy:bench_deploy',   # torch fp32/amp vs onnxruntime fp32/int8: drawings/s, agreement, MAP@3
           }
 
 # %% ../../nbs/13_bench.cli.ipynb #4dbf9b6b
