@@ -242,7 +242,7 @@ def load_onnx(path:str|Path,   # folder written by `export_onnx` (or its model.j
 ENGINES = ('torch', 'onnxruntime')
 
 class OnnxEngine:
-    "An `export_onnx` folder on onnxruntime (CPU), with `Predictor.probs`' interface"
+    "An `export_onnx` folder on onnxruntime (CPU), called as `predict.Predictor` calls its model"
     def __init__(self, path:str|Path, # folder written by `export_onnx`
                  threads:int=None,     # intra-op threads (default: torch's)
                 ):
