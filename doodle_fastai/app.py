@@ -380,12 +380,14 @@ def main_serve(model:str=None,        # model directory written by `doodle-train
                wait_ms:float=5.,      # with batching: after a shared forward pass, how long the next waits for as many drawings (0: never)
                max_batch:int=32,      # with batching: most drawings per forward pass
                device:str=None,       # 'cpu', 'cuda', ... (default: CUDA when available)
+               engine:str='torch',    # torch, or onnxruntime (a doodle-export --format onnx folder, CPU; needs pip install "doodle_fastai[onnx]")
+               onnx:str=None,         # with --engine onnxruntime: the doodle-export folder (default: --model)
               ):
     "Serve a drawing page and its JSON API: the model guesses while you draw, and learns from the drawings you save"
     import uvicorn
     with cli_errors(main_serve, 'doodle-serve'):
-        if model is None: raise ValueError('--model DIR is required (e.g. models/resnet18, written by doodle-train)')
-        pred = Predictor(model, device)
+        if model is None and onnx is None: raise ValueError('--model DIR is required (e.g. models/resnet18, written by doodle-train)')
+        pred = Predictor(model, device, engine=engine, onnx=onnx)
         if db is not None and Path(db).exists() and not Path(db).is_file(): raise ValueError(f'--db {db}: not a file')
         try: sock = socket.create_server((host, port))
         except OSError as e: raise OSError(f'cannot listen on {host}:{port} ({str(e.strerror or e).split(" (while")[0]})') from None

@@ -23,6 +23,7 @@ from .seq import seq_inputs, seq_flip
 from .files import atomic_write, check_out
 from .cli import cli_errors
 from .postprocess import Preds, write_submission, evaluate_submission, evaluate_preds, read_key_words
+from .deploy import OnnxEngine, ENGINES
 
 # %% auto #0
 __all__ = ['default_model_dir', 'check_device', 'Predictor', 'predict_drawing', 'predict_test', 'predict_file', 'main_predict',
@@ -53,18 +54,28 @@ class Predictor:
                  device=None,          # 'cpu', 'cuda', ... (default: fastai's `default_device()`)
                  tta:float=0.,         # weight of the horizontally flipped prediction, 0-1 (0: no TTA)
                  amp:bool=False,       # mixed precision: bfloat16 on CPU, float16 on CUDA (faster, slightly different numbers)
+                 engine:str='torch',   # 'torch', or 'onnxruntime': a `doodle-export --format onnx` folder on the CPU (`deploy.OnnxEngine`)
+                 onnx=None,            # with engine='onnxruntime': that folder (default: `model_dir`)
                 ):
         if not 0 <= tta <= 1: raise ValueError(f'tta must be between 0 and 1, got {tta}')
-        self.model_dir, self.device = Path(model_dir or default_model_dir()), check_device(device)
-        self.model, self.meta = load_model(self.model_dir, self.device)
-        self.model.to(memory_format=torch.channels_last)   # same numbers, faster convolutions on CPU and GPU
+        if engine not in ENGINES: raise ValueError(f'engine must be one of {", ".join(ENGINES)}, got {engine!r}')
+        self.engine = engine
+        if engine == 'onnxruntime':   # same rendering, batching and rejects below; only the forward pass differs
+            if amp: raise ValueError('--amp is for the torch engine; an onnxruntime model runs in the precision it was exported in (fp32 or int8)')
+            if device is not None and check_device(device).type != 'cpu': raise ValueError(f'device {device!r}: the onnxruntime engine runs on the CPU')
+            self.model_dir, self.device = Path(onnx or model_dir or default_model_dir()), torch.device('cpu')
+            self.model = OnnxEngine(self.model_dir); self.meta = self.model.meta
+        else:
+            self.model_dir, self.device = Path(model_dir or default_model_dir()), check_device(device)
+            self.model, self.meta = load_model(self.model_dir, self.device)
+            self.model.to(memory_format=torch.channels_last)   # same numbers, faster convolutions on CPU and GPU
         self.categories, self.spec = self.meta['categories'], RenderSpec.from_meta(self.meta)   # the spec it was trained with
         self.kind, self.seq = self.meta.get('input', 'image'), self.meta.get('seq') or {}   # `image` or `sequence` (`seq` settings)
         self.needs_raw, self.tta, self.amp = bool(self.spec.time_channels or self.seq.get('time')), tta, amp
 
     @property
     def size(self): return self.spec.size
-    def __repr__(self): return f'Predictor({self.model_dir}, {self.meta["arch"]} {len(self.categories)} classes at {self.size}px, {self.device})'
+    def __repr__(self): return f'Predictor({self.model_dir}, {self.meta["arch"]} {len(self.categories)} classes at {self.size}px, {self.device}' + (f', onnxruntime {self.meta["onnx"]["precision"]})' if self.engine != 'torch' else ')')
 
     def render(self, blobs:list, raws:list=None)->np.ndarray:
         "The model's input as in training: images (B, size, size, 3) uint8, or `seq.seq_inputs` step sequences for a sequence model"
@@ -74,6 +85,7 @@ class Predictor:
     @torch.inference_mode()
     def probs(self, imgs:np.ndarray, flip:bool=False)->tuple:
         "Probabilities of inputs `imgs` from `render` (B, C), and of their mirror images when `flip` (else None)"
+        if self.engine == 'onnxruntime': return self.model.probs(imgs, flip)
         if self.kind == 'sequence': x, mirror = torch.from_numpy(imgs).to(self.device), functools.partial(seq_flip, pos=self.seq.get('pos', False))
         else: x, mirror = to_model_input(torch.from_numpy(imgs).to(self.device)).contiguous(memory_format=torch.channels_last), lambda x: x.flip(3)  # uint8 travels
         dt = torch.bfloat16 if self.device.type == 'cpu' else torch.float16
@@ -225,6 +237,8 @@ def main_predict(model:str=None,  # model directory (model.safetensors + model.j
                  rebalance:bool=False, # rebalance to a balanced test set before the top 3 (Kaggle test: ~330 per class)
                  probs:str=None,  # probability file to write, exactly this name (default: <out stem>.probs.npz)
                  progress:bool=True, # show progress (a bar in a terminal, a line per tenth when redirected); --no-progress: none
+                 engine:str='torch', # torch, or onnxruntime (a doodle-export --format onnx folder, CPU; needs pip install "doodle_fastai[onnx]")
+                 onnx:str=None,   # with --engine onnxruntime: the doodle-export folder (default: --model)
                 ):
     "Console script `doodle-predict`: predict a test CSV or database into a Kaggle submission"
     with cli_errors(main_predict, 'doodle-predict'):
@@ -232,7 +246,8 @@ def main_predict(model:str=None,  # model directory (model.safetensors + model.j
         if not 0 <= tta <= 1: raise ValueError(f'--tta must be between 0 and 1, got {tta}')
         check_device(device)
         predict_file(model or default_model_dir(), test or sample_dir()/'test_simplified.csv', out, labels, bs=bs, rebalance=rebalance,
-                     probs=probs, progress=progress, device=device, tta=tta, amp=amp)
+                     probs=probs, progress=progress, device=device, tta=tta, amp=amp,
+                     engine=engine, onnx=onnx)
 
 # %% ../nbs/09_predict.ipynb #1d0d28f7
 def evaluate_variants(model_dir,           # model directory
