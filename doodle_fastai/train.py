@@ -904,7 +904,7 @@ def fold_settings(self:TrainRun)->dict:
         if k in RESUME_MAY_CHANGE or k in ('fold', 'out') or k not in cfg: continue
         same = (ints(v) == ints(cfg[k])) if k in ('sizes', 'epochs') and v is not None and cfg[k] is not None else str(v) == str(cfg[k])
         if same: continue
-        if str(v) != str(defaults[k]): raise ValueError(f'--{k.replace("_", "-")} {v} contradicts the folds in {self.out}, made with --{k.replace("_", "-")} {cfg[k]}')
+        if str(v) != str(defaults[k]) and k not in self.defaulted: raise ValueError(f'--{k.replace("_", "-")} {v} contradicts the folds in {self.out}, made with --{k.replace("_", "-")} {cfg[k]}')
         kw[k] = cfg[k]
     self.given.update({k: v for k, v in kw.items() if k != 'runs_db'})
     return kw
