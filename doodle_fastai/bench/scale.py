@@ -69,11 +69,14 @@ def rss_peak()->int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # no /proc
 
 class ChildMem(Watch):
-    "Peak unique memory (USS) of each child process seen while the `with` block runs"
+    "Peak unique memory (USS) of each child process started while the `with` block runs (older children, e.g. a tracker's service, are not counted)"
     def __init__(self, every:float=0.02): # seconds between samples
         self.every, self.peak = every, {}
+    def __enter__(self):
+        self.before = {c.pid for c in psutil.Process().children(recursive=True)}; return super().__enter__()
     def sample(self):
         for c in psutil.Process().children(recursive=True):
+            if c.pid in self.before: continue
             try: self.peak[c.pid] = max(self.peak.get(c.pid, 0), c.memory_full_info().uss)
             except psutil.Error: pass   # a worker that just ended
     @property
