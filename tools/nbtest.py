@@ -9,6 +9,8 @@ from fastcore.script import call_parse
 from nbdev.config import get_config
 from nbdev.test import test_nb
 
+LONG = ['10_train', '10a_experiments', '03_ingest', '10b_stack', '12c_bench.learn', '09_predict']   # slowest first, by their CI times
+
 @call_parse
 def main(flags:str='',    # test flags to run too, space-separated (`slow`, `cuda`)
          n_workers:int=2, # notebooks tested in parallel
@@ -20,6 +22,9 @@ def main(flags:str='',    # test flags to run too, space-separated (`slow`, `cud
     os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1)//max(1, n_workers))))
     cfg = get_config(); nbs = cfg.path('nbs_path')
     files = sorted(nbs.glob('[0-9]*.ipynb')) + [nbs/'index.ipynb']
+    # the longest notebooks first (longest-processing-time-first scheduling): started last, 10_train alone kept one
+    # worker busy ~100 s after the other had finished everything else
+    files = sorted(files, key=lambda f: LONG.index(f.stem) if f.stem in LONG else len(LONG))
     if only:
         names = only.split(','); files = [nbs/f'{n}.ipynb' for n in names]
         if missing := [f.name for f in files if not f.exists()]: print(f'nbtest: error: no such notebook: {", ".join(missing)}', file=sys.stderr); sys.exit(2)

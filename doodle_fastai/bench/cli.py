@@ -22,6 +22,7 @@ BENCHES = {'ingest': 'doodle_fastai.bench.ingest:bench_ingest',   # doodle-inges
            'scale-part': 'doodle_fastai.bench.scale:scale_part',  # one step of `scale`, in its own process
            'ablation': 'doodle_fastai.bench.ablation:bench_ablation', # each accuracy lever alone vs the recipe, then the best combination
            'transfer': 'doodle_fastai.bench.transfer:bench_transfer', # --init (a model's body, fine-tuned) vs scratch on new words
+           'stack': 'doodle_fastai.bench.stack:bench_stack',          # doodle-stack over three --folds 3 models vs the best model and the best blend
            'deploy': 'doodle_fastai.bench.deploy:bench_deploy',   # torch fp32/amp vs onnxruntime fp32/int8: drawings/s, agreement, MAP@3
           }
 

@@ -12,9 +12,12 @@ import numpy as np, pandas as pd
 from ..core import sample_dir
 from ..data import key_hash
 from .learn import LARGE5
+from .ablation import scores
+from ..postprocess import Preds
+from ..stack import best_blend
 
 # %% auto #0
-__all__ = ['MODELS', 'stack_data', 'console', 'train_model']
+__all__ = ['MODELS', 'stack_data', 'console', 'train_model', 'bench_stack']
 
 # %% ../../nbs/12h_bench.stack.ipynb #d27aab6c
 def _lines(f): 
@@ -50,8 +53,8 @@ def stack_data(src:str|Path,        # folder with `<word>.ndjson.gz` (Google's s
 
 # %% ../../nbs/12h_bench.stack.ipynb #3d234626
 MODELS = {'resnet18': '--arch resnet18 --sizes 64 --epochs 6 --bs 64 --lr 1e-3',
-          'mobilenetv3': '--arch mobilenetv3_large_100 --sizes 64 --epochs 8 --bs 64 --lr 2e-3',
-          'lstm': '--arch lstm --epochs 15 --bs 64'}
+          'mobilenetv3': '--arch mobilenetv3_large_100 --sizes 64 --epochs 6 --bs 64 --lr 2e-3 --workers 0',
+          'lstm': '--arch lstm --epochs 10 --bs 64 --workers 0'}
 
 def console(name:str)->str:
     "The path of console script `name` installed beside this Python (else on the PATH)"
@@ -79,3 +82,48 @@ def train_model(name:str,         # the model's folder name under `work/models`
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode: raise RuntimeError(f'doodle-train {name} failed ({p.returncode}): {(p.stderr.strip().splitlines() or ["?"])[-1]}')
     return dict(json.loads((d/'results.json').read_text()), cmd=cmd, wall_s=time.time() - t, cpu_s=(c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime))
+
+# %% ../../nbs/12h_bench.stack.ipynb #5aae02ef
+def bench_stack(src:str=None,               # folder with `<word>.ndjson.gz` (default: `data/quickdraw-more`)
+                words:str=','.join(LARGE5), # comma-separated categories
+                per_cat:int=1500,           # training-pool drawings per category (each fold trains on (K-1)/K of them)
+                heldout:int=1000,           # held-out drawings per category (scored)
+                folds:int=3,                # K of `doodle-train --folds K`
+                models:str=','.join(MODELS), # models to stack (keys of `MODELS`)
+                stacker:str='auto',         # `doodle-stack --stacker`
+                extra:str='',               # more `doodle-train` flags for every model (tests: a smaller run)
+                work:str=None,              # folder for the data, the models and the stack (kept: a second call reuses finished models)
+                out:str=None,               # JSON file for the results
+               )->dict:                     # settings, each model's run, and the scores of models, blends and stack
+    "Train `models` with `doodle-train --folds`, stack them with `doodle-stack`, and score everything on held-out drawings"
+    names = [m for m in models.split(',') if m]
+    if unknown := [m for m in names if m not in MODELS]: raise ValueError(f'unknown model {unknown[0]!r}; choose from {", ".join(MODELS)}')
+    work = Path(work or 'stack_bench'); work.mkdir(parents=True, exist_ok=True)
+    src, ws = Path(src or sample_dir().parent/'quickdraw-more'), [w for w in words.split(',') if w]
+    t0 = time.time(); data = stack_data(src, ws, per_cat, heldout, work/'data')
+    res = dict(settings=dict(words=ws, per_cat=per_cat, heldout=heldout, folds=folds, models={m: MODELS[m] + (' ' + extra if extra else '') for m in names},
+                             stacker=stacker, cpus=os.cpu_count(), n_train=data['n_train'], n_heldout=data['n_test'], n_heldout_recognized=data['n_test_recognized']), runs={})
+    for m in names:
+        r = train_model(m, MODELS[m], data, work, folds, extra=extra)
+        res['runs'][m] = {k: r.get(k) for k in ('cv_map3_mean', 'cv_map3_std', 'oof_map3', 'wall_s', 'cpu_s', 'kept')} | dict(cmd=' '.join(Path(c).name if i == 0 else c for i, c in enumerate(r['cmd'])))
+        if out: Path(out).write_text(json.dumps(res, indent=1))
+    st_out = work/'stack'
+    cmd = [console('doodle-stack'), *[str(work/'models'/m) for m in names], '--test', data['test'], '--labels', data['labels'], '--out', str(st_out), '--stacker', stacker]
+    t = time.time(); p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode: raise RuntimeError(f'doodle-stack failed ({p.returncode}): {(p.stderr.strip().splitlines() or ["?"])[-1]}')
+    st = json.loads((st_out/'results.json').read_text()); res['stack'] = {k: v for k, v in st.items() if k not in ('models', 'features')} | dict(wall_s=round(time.time() - t, 1))
+    lab = pd.read_csv(data['labels']); S = Preds.load(st_out/'stack.probs.npz'); cats, keys = S.categories, S.key_ids
+    lab = lab.set_index('key_id').loc[keys]; y = pd.Index(cats).get_indexer(lab['word']); rec = lab['recognized'].to_numpy().astype(bool)
+    T = {m: Preds.load(work/'models'/m/'test_mean.probs.npz').reorder(cats).align(keys).probs for m in names}
+    wo = st['blend_weights']; wh, _ = best_blend(list(T.values()), y)
+    arms = {**T, 'blend (weights on out-of-fold)': sum(w*p for w, p in zip(wo, T.values())),
+            'blend (weights on held-out: oracle)': sum(w*p for w, p in zip(wh, T.values())), 'stack': S.probs}
+    res['scores'] = {a: dict(scores(p, y), recognized=scores(p, y, rec), unrecognized=scores(p, y, ~rec)) for a, p in arms.items()}
+    res['blend_weights'] = dict(oof=wo, heldout_oracle=wh)
+    best = min(names, key=lambda m: res['scores'][m]['top1_err'])
+    se = lambda a: res['scores'][a]['top1_err']
+    res['summary'] = dict(best_single=best, stack_vs_best_single=se('stack')/se(best), stack_vs_blend=se('stack')/se('blend (weights on out-of-fold)'),
+                          blend_vs_best_single=se('blend (weights on out-of-fold)')/se(best), goal='stack top-1 error <= 0.85x the best single model', met=se('stack') <= 0.85*se(best))
+    res['total_s'] = round(time.time() - t0, 1)
+    if out: Path(out).write_text(json.dumps(res, indent=1))
+    return res
