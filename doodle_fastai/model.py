@@ -18,8 +18,9 @@ from .render import RenderSpec, as_spec
 
 # %% auto #0
 __all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'arch_names', 'check_arch', 'is_timm',
-           'doodle_model', 'classifier_of', 'new_head', 'body_head_split', 'init_body', 'StrokeSeqNet', 'top3', 'ap3',
-           'map3', 'ModelFileError', 'meta_digest', 'check_meta', 'export_model', 'load_model', 'upgrade_model']
+           'check_pretrained', 'doodle_model', 'classifier_of', 'new_head', 'body_head_split', 'init_body',
+           'StrokeSeqNet', 'top3', 'ap3', 'map3', 'ModelFileError', 'meta_digest', 'check_meta', 'export_model',
+           'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -55,17 +56,23 @@ def is_timm(arch:str, # a key of `ARCHS` or a timm model name
     "Whether `doodle_model` builds `arch` with timm"
     return check_arch(arch) not in ARCHS
 
+def check_pretrained(arch:str,           # `--arch`
+                     pretrained:str=None, # `--pretrained`: 'hub', a weights file, or None
+                    ):
+    "Refuse `--pretrained` for a torchvision arch, or naming a file that does not exist (what can be told before any model is built)"
+    if not pretrained: return
+    if not is_timm(arch): raise ValueError(f"--pretrained loads timm weights; {arch!r} is torchvision's (timm's ResNets: {arch}d, {arch}.a1_in1k, ...)")
+    if pretrained != 'hub' and not Path(pretrained).is_file(): raise FileNotFoundError(f'--pretrained {pretrained}: no such file')
+
 def doodle_model(n_classes:int,        # number of categories
                  arch:str='resnet18',  # a key of `ARCHS` (torchvision) or any timm model name
                  in_ch:int=3,          # input channels
                  pretrained:str=None,  # timm weights for the body: 'hub' (timm downloads its default weights) or a local weights file of `arch`; None: random
                 )->nn.Module:
     "A scratch image model with `n_classes` outputs and `in_ch` input channels: a torchvision ResNet of `ARCHS`, or any timm model"
-    if not is_timm(arch):
-        if pretrained: raise ValueError(f"--pretrained loads timm weights; {arch!r} is torchvision's (timm's ResNets: {arch}d, {arch}.a1_in1k, ...)")
-        return doodle_resnet(n_classes, arch, in_ch)
+    check_pretrained(arch, pretrained)
+    if not is_timm(arch): return doodle_resnet(n_classes, arch, in_ch)
     if not pretrained: return timm.create_model(arch, pretrained=False, num_classes=n_classes, in_chans=in_ch)
-    if pretrained != 'hub' and not Path(pretrained).is_file(): raise FileNotFoundError(f'--pretrained {pretrained}: no such file')
     kw = {} if pretrained == 'hub' else {'pretrained_cfg_overlay': dict(file=str(pretrained))}
     try: return timm.create_model(arch, pretrained=True, num_classes=n_classes, in_chans=in_ch, **kw)
     except RuntimeError as e: raise ValueError(f'--pretrained {pretrained}: not weights of {arch} ({str(e).splitlines()[0]})') from None

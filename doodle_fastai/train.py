@@ -41,7 +41,7 @@ from .cli import cli_errors, cli_error_line
 from .checkpoint import CheckpointError, Checkpointer, ResumeAt, StopFlag, read_checkpoint, load_checkpoint
 from .render import RenderSpec, CHANNELS, render_blobs
 from .data import doodle_dls, set_spec, first_per_cat
-from .model import ARCHS, check_arch, is_timm, doodle_model, map3, export_model, load_model, classifier_of, body_head_split, init_body, ModelFileError
+from .model import ARCHS, check_arch, is_timm, doodle_model, map3, export_model, load_model, classifier_of, body_head_split, init_body, check_pretrained, ModelFileError
 from fastai.data.core import DataLoaders
 from .learner import basic_learner, class_weights, CLASS_WEIGHTS
 from .ingest import ingest, open_db
@@ -654,8 +654,7 @@ def _check_init(self:TrainRun):
     if isinstance(self.freeze_epochs, bool) or not isinstance(self.freeze_epochs, int) or self.freeze_epochs < 0:
         raise ValueError(f'--freeze-epochs must be an integer >= 0, got {self.freeze_epochs!r}')
     if self.init and self.pretrained: raise ValueError('--init and --pretrained both give the body its weights; choose one')
-    if self.pretrained and not is_timm(self.arch): raise ValueError(f"--pretrained loads timm weights; {self.arch!r} is torchvision's (timm's ResNets: {self.arch}d, ...)")
-    if self.pretrained not in (None, 'hub') and not Path(self.pretrained).is_file(): raise FileNotFoundError(f'--pretrained {self.pretrained}: no such file')
+    check_pretrained(self.arch, self.pretrained)   # before the DataLoaders are built; `doodle_model` checks the same when it loads them
     self.init_model = None
     if self.init:
         if Path(self.init).resolve() == Path(self.out).resolve(): raise ValueError(f'--init {self.init} is also --out: the run would overwrite the model it starts from')

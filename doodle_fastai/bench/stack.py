@@ -52,9 +52,9 @@ def stack_data(src:str|Path,        # folder with `<word>.ndjson.gz` (Google's s
     return dict(train=[str(out/'train'/f'{w}.ndjson.gz') for w in words], test=str(out/'test.csv'), labels=str(out/'labels.csv'), **n)
 
 # %% ../../nbs/12h_bench.stack.ipynb #3d234626
-MODELS = {'resnet18': '--arch resnet18 --sizes 64 --epochs 6 --bs 64 --lr 1e-3',
-          'mobilenetv3': '--arch mobilenetv3_large_100 --sizes 64 --epochs 6 --bs 64 --lr 2e-3 --workers 0',
-          'lstm': '--arch lstm --epochs 10 --bs 64 --workers 0'}
+MODELS = {'resnet18': '--arch resnet18 --sizes 64 --epochs 5 --bs 64 --lr 1e-3 --workers 0',
+          'mobilenetv3': '--arch mobilenetv3_large_100 --sizes 64 --epochs 5 --bs 64 --lr 2e-3 --workers 0',
+          'lstm': '--arch lstm --epochs 8 --bs 64 --workers 0'}
 
 def console(name:str)->str:
     "The path of console script `name` installed beside this Python (else on the PATH)"
@@ -78,15 +78,16 @@ def train_model(name:str,         # the model's folder name under `work/models`
         return dict(json.loads((d/'results.json').read_text()), cmd=cmd, kept=True)
     if d.exists(): cmd.append('--resume')
     t, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    log = work/f'{name}.log'   # its output, to follow a long run (and read its error line from)
+    with open(log, 'a') as f: p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode: raise RuntimeError(f'doodle-train {name} failed ({p.returncode}): {(p.stderr.strip().splitlines() or ["?"])[-1]}')
+    if p.returncode: raise RuntimeError(f'doodle-train {name} failed ({p.returncode}): {(log.read_text().strip().splitlines() or ["?"])[-1]}')
     return dict(json.loads((d/'results.json').read_text()), cmd=cmd, wall_s=time.time() - t, cpu_s=(c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime))
 
 # %% ../../nbs/12h_bench.stack.ipynb #5aae02ef
 def bench_stack(src:str=None,               # folder with `<word>.ndjson.gz` (default: `data/quickdraw-more`)
                 words:str=','.join(LARGE5), # comma-separated categories
-                per_cat:int=1500,           # training-pool drawings per category (each fold trains on (K-1)/K of them)
+                per_cat:int=1000,           # training-pool drawings per category (each fold trains on (K-1)/K of them)
                 heldout:int=1000,           # held-out drawings per category (scored)
                 folds:int=3,                # K of `doodle-train --folds K`
                 models:str=','.join(MODELS), # models to stack (keys of `MODELS`)
