@@ -15,6 +15,8 @@ css.textContent = `
   .doodle-draw .dd-bar { display: inline-block; height: .8em; margin-right: .5em; background: #4a7bd0; vertical-align: middle; }
   .doodle-draw .dd-seen { display: flex; align-items: center; gap: .6em; font-size: .85em; color: #666; margin-bottom: .6em; }
   .doodle-draw .dd-input { width: 128px; height: 128px; image-rendering: pixelated; background: #000; }
+  .doodle-draw .dd-seen.dd-empty { visibility: hidden; }
+  .doodle-draw .dd-clear { padding: .3em 1.2em; border: 1px solid #888; border-radius: 4px; background: #f4f4f4; cursor: pointer; }
   .doodle-draw .dd-status { font-size: .9em; color: #555; }
   .doodle-draw .dd-error { color: #b00020; font-weight: 600; }`;
 document.head.appendChild(css);
@@ -24,12 +26,12 @@ root.innerHTML = `
     <canvas class="dd-pad" width="320" height="320" aria-label="drawing pad"></canvas>
     <div class="dd-side">
       <ol class="dd-top"></ol>
-      <div class="dd-seen"><canvas class="dd-input"></canvas><span>what the model sees</span></div>
+      <div class="dd-seen dd-empty"><canvas class="dd-input"></canvas><span>what the model sees</span></div>
       <button type="button" class="dd-clear">Clear</button>
     </div>
   </div>
   <p class="dd-status" role="status">loading the model…</p>`;
-const [pad, top, input, clear, status] = ['.dd-pad', '.dd-top', '.dd-input', '.dd-clear', '.dd-status'].map(s => root.querySelector(s));
+const [pad, top, input, seen, clear, status] = ['.dd-pad', '.dd-top', '.dd-input', '.dd-seen', '.dd-clear', '.dd-status'].map(s => root.querySelector(s));
 const ctx = pad.getContext('2d');
 let strokes = [], t0 = null, drawing = false, guesser = null, busy = false, dirty = false;
 const times = [];   // guess latencies (ms): render + inference, shown in the status line and read by the browser test
@@ -52,7 +54,7 @@ function show(res) {
     `<li><span class="dd-word">${word}</span><span class="dd-bar" style="width:${Math.max(2, Math.round(p * 120))}px"></span>${(p * 100).toFixed(1)}%</li>`).join('');
   const s = guesser.meta.size, img = new ImageData(s, s);
   for (let i = 0; i < s * s; i++) { img.data.set(res.image.subarray(3 * i, 3 * i + 3), 4 * i); img.data[4 * i + 3] = 255; }
-  input.width = input.height = s; input.getContext('2d').putImageData(img, 0, 0);
+  input.width = input.height = s; input.getContext('2d').putImageData(img, 0, 0); seen.classList.remove('dd-empty');
 }
 
 async function guessNow() {   // one guess at a time; strokes added meanwhile trigger one more when it ends
@@ -83,7 +85,7 @@ pad.addEventListener('pointermove', e => {
   paint(); guessNow();
 });
 for (const ev of ['pointerup', 'pointercancel']) pad.addEventListener(ev, () => { if (drawing) { drawing = false; guessNow(); } });
-clear.addEventListener('click', () => { strokes = []; t0 = null; top.innerHTML = ''; input.width = input.height = 0; paint(); });
+clear.addEventListener('click', () => { strokes = []; t0 = null; top.innerHTML = ''; seen.classList.add('dd-empty'); paint(); });
 paint();
 
 window.doodleDraw = { times, guess: () => guessNow() };   // for the browser test: the latencies measured on this page
