@@ -17,7 +17,7 @@ from .cli import cli_errors
 from .deploy import load_onnx, model_inputs, softmax, db_drawings
 
 # %% auto #0
-__all__ = ['WEB_DIR', 'MODEL_DIR', 'PAGE_FILES', 'ORT_FILES', 'INDEX_HTML', 'CHROME_ARGS', 'npm_ci', 'build_web',
+__all__ = ['WEB_DIR', 'MODEL_DIR', 'PAGE_FILES', 'ORT_FILES', 'INDEX_HTML', 'PAGE_LOADS', 'CHROME_ARGS', 'npm_ci', 'build_web',
            'download_bytes', 'serving', 'find_chromium', 'browser_guesses', 'python_guesses', 'raw_drawings', 'latency',
            'page_check', 'held_out', 'main_web']
 
@@ -25,13 +25,14 @@ __all__ = ['WEB_DIR', 'MODEL_DIR', 'PAGE_FILES', 'ORT_FILES', 'INDEX_HTML', 'CHR
 WEB_DIR = REPO/'web'              # the page's sources: app.js, doodle.js, package.json + package-lock.json, model/
 MODEL_DIR = WEB_DIR/'model'       # the model the site ships: a `doodle-export --int8` folder (model.onnx + model.json)
 PAGE_FILES = ('app.js', 'doodle.js')
-ORT_FILES = ('ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm')   # of onnxruntime-web's dist/
+ORT_FILES = ('ort.wasm-core.min.js', 'ort-wasm-simd.wasm', 'ort-wasm.wasm')   # of onnxruntime-web 1.13's dist/: the single-thread WASM build; ort-wasm.wasm only for browsers without WASM SIMD
 
 def npm_ci(web:str|Path=WEB_DIR, # folder with package.json and package-lock.json
            log=print,            # progress lines
           )->Path:               # onnxruntime-web's `dist` folder
     "Install onnxruntime-web at the locked version with `npm ci`, unless it is installed already"
     web = Path(web); dist = web/'node_modules'/'onnxruntime-web'/'dist'
+    if not (web/'package-lock.json').is_file(): raise ValueError(f'{web}: no package-lock.json (the draw page is built from a clone of the repository)')
     want = json.loads((web/'package-lock.json').read_text())['packages']['node_modules/onnxruntime-web']['version']
     have = web/'node_modules'/'onnxruntime-web'/'package.json'
     if have.is_file() and json.loads(have.read_text())['version'] == want and all((dist/f).is_file() for f in ORT_FILES): return dist
@@ -69,11 +70,14 @@ for (const f of JSON.parse(process.argv[1])) { const b = fs.readFileSync(f);
   out[f] = z.brotliCompressSync(b, {params: {[z.constants.BROTLI_PARAM_QUALITY]: 11, [z.constants.BROTLI_PARAM_SIZE_HINT]: b.length}}).length; }
 console.log(JSON.stringify(out));"""
 
-def download_bytes(folder:str|Path, # a `build_web` folder
-                   brotli:bool=True,  # also brotli -11 (about 45 s of CPU for the 14 MB wasm); False: raw and gzip only
-                  )->dict:          # {file: {raw, gzip[, brotli]}} and 'total'
-    "Bytes of every file the draw page loads: raw, gzip -9 and brotli -11 (what a compressing static host sends)"
-    fs = [p for p in sorted(Path(folder).iterdir()) if p.name != 'index.html']
+PAGE_LOADS = ('app.js', 'doodle.js', 'model.json', 'model.onnx', 'ort-wasm-simd.wasm', 'ort.wasm-core.min.js')   # what the page fetches in a browser with WASM SIMD (`page_check` sees it)
+
+def download_bytes(folder:str|Path,     # a `build_web` folder
+                   brotli:bool=True,    # also brotli -11 (about 30 s of CPU for the wasm); False: raw and gzip only
+                   files:tuple=PAGE_LOADS, # the files to count
+                  )->dict:              # {file: {raw, gzip[, brotli]}} and 'total'
+    "Bytes of the files the draw page loads: raw, gzip -9 and brotli -11 (what a compressing static host sends)"
+    fs = [Path(folder)/f for f in files]
     res = {p.name: dict(raw=p.stat().st_size, gzip=len(gzip.compress(p.read_bytes(), 9, mtime=0))) for p in fs}
     if brotli: _add_brotli(res, fs)
     res['total'] = {k: sum(v[k] for v in res.values()) for k in next(iter(res.values()))}
@@ -99,8 +103,8 @@ def serving(folder:str|Path, # the folder to serve
     finally: srv.shutdown(); srv.server_close(); t.join(5)
 
 _GUESS_JS = """async ([raws, warm, reps]) => {
-  const ort = await import(new URL('ort.wasm.min.mjs', location.href)), d = await import(new URL('doodle.js', location.href));
-  const g = await d.Guesser.load(ort, new URL('./', location.href));
+  const base = new URL('./', location.href), d = await import(new URL('doodle.js', base));
+  const ort = await d.loadOrt(base), g = await d.Guesser.load(ort, base);
   for (let i = 0; i < warm; i++) await g.guess(raws[i % raws.length]);
   const out = [];
   for (const raw of raws) {
@@ -182,11 +186,12 @@ def page_check(url:str,                 # base URL of a `build_web` folder
                strokes:list=((60, 60, 260, 60), (260, 60, 260, 260), (260, 260, 60, 260)), # mouse strokes (x0, y0, x1, y1) on the 320 px pad
                model_bytes:bytes=None,  # serve these bytes as model.onnx instead (to see the page refuse them)
                timeout:float=30,        # seconds to wait for the page
-              )->dict:                  # ready ('true' or 'error'), status line, top 3 shown, guess times
+              )->dict:                  # ready ('true' or 'error'), status line, top 3 shown, guess times, files fetched
     "Open the draw page in headless Chromium, draw `strokes` with the mouse, and report what it shows"
-    errs = []
+    errs, got = [], []
     def go(b):
         pg = b.new_page(); pg.on('pageerror', lambda e: errs.append(str(e)))
+        pg.on('response', lambda r: got.append(r.url.split('?')[0].rsplit('/', 1)[-1]) if r.ok else None)
         if model_bytes is not None: pg.route('**/model.onnx', lambda r: r.fulfill(body=model_bytes))
         pg.goto(url + 'index.html'); pg.wait_for_function("document.getElementById('doodle-draw').dataset.ready", timeout=timeout*1000)
         if pg.eval_on_selector('#doodle-draw', 'e => e.dataset.ready') == 'true':
@@ -198,7 +203,7 @@ def page_check(url:str,                 # base URL of a `build_web` folder
         return pg.evaluate(_PAGE_JS)
     res = _chromium_run(go)
     if errs: raise RuntimeError(f'the page raised: {errs[0]}')
-    return res
+    return res | {'fetched': sorted(set(got))}
 
 # %% ../nbs/11a_web.ipynb #2ef2130d
 def held_out(model:str|Path, # a `doodle-export` folder

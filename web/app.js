@@ -1,8 +1,7 @@
 // app.js: the draw-and-guess page of the docs site. The visitor draws on a canvas; every stroke is kept with its
 // timing (Google's raw format [xs, ys, ts], ms since the first point) and the model guesses while they draw, in the
 // browser: doodle.js simplifies and renders exactly as training did, onnxruntime-web (WASM) runs the ONNX export.
-import * as ort from './ort.wasm.min.mjs';
-import { Guesser } from './doodle.js';
+import { Guesser, loadOrt } from './doodle.js';
 
 const root = document.getElementById('doodle-draw');
 const css = document.createElement('style');
@@ -90,7 +89,7 @@ paint();
 
 window.doodleDraw = { times, guess: () => guessNow() };   // for the browser test: the latencies measured on this page
 try {
-  guesser = await Guesser.load(ort, base);
+  guesser = await Guesser.load(await loadOrt(base), base);
   const m = guesser.meta;
   say(`ready: ${m.arch}, ${m.categories.length} categories, ${(guesser.nbytes / 1024).toFixed(0)} KB ${m.onnx.precision} ONNX — draw something`);
   root.dataset.ready = 'true';

@@ -3,7 +3,7 @@
 //   raw strokes [xs, ys, ts] -> simplifyRaw   (core.simplify_raw: Google's simplification)
 //                            -> strokeTimes   (core.stroke_times)  -> timeColours (render.time_colours)
 //                            -> render        (render.render_arrays: frame, _render, _capsule)
-//                            -> Guesser.guess (onnxruntime-web on the `doodle-export` ONNX file, softmax, top 3)
+//                            -> Guesser.guess (onnxruntime-web 1.13 WASM on the `doodle-export` ONNX file, softmax, top 3)
 //
 // Every function follows its Python twin operation by operation, in float64 like numpy and numba, so the image the
 // model sees is the image training drew: the browser test in nbs/08c_web.ipynb feeds real raw drawings through both
@@ -156,6 +156,20 @@ export function modelImage(raw, meta) {
 
 // ---------------------------------------------------------------- the model
 
+// onnxruntime-web 1.13's single-thread WASM build (ort.wasm-core.min.js, 40 KB, a classic script that defines the
+// global `ort`), with its .wasm files next to it: ort-wasm-simd.wasm (every current browser) or ort-wasm.wasm (no SIMD).
+// Version 1.13 because its runtime is 8.7 MB (2.4 MB gzipped) where 1.30's is 14.2 MB (3.7 MB gzipped): see nbs/11a_web.ipynb.
+export function loadOrt(base) {
+  if (globalThis.ort) return Promise.resolve(globalThis.ort);
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = new URL('ort.wasm-core.min.js', base).href;
+    s.onload = () => { globalThis.ort.env.wasm.wasmPaths = new URL('./', base).href; resolve(globalThis.ort); };
+    s.onerror = () => reject(new Error('ort.wasm-core.min.js: could not load onnxruntime-web (the page ships it next to itself)'));
+    document.head.appendChild(s);
+  });
+}
+
 // model.json fields the page relies on; a file without them is not a doodle_fastai image export.
 export function checkMeta(meta) {
   const bad = why => { throw new Error(`model.json: ${why} (write it with: doodle-export MODEL_DIR --format onnx)`); };
@@ -185,7 +199,7 @@ export class Guesser {
     const meta = checkMeta(await (await get('model.json')).json());
     const bytes = await (await get(meta.onnx.file || 'model.onnx')).arrayBuffer();
     if (crypto.subtle && await sha256Hex(bytes) !== meta.onnx.sha256) throw new Error('model.onnx: SHA-256 does not match model.json (file changed or tampered)');
-    ort.env.wasm.numThreads = 1;   // threads need a cross-origin-isolated page, which a static docs host is not
+    ort.env.wasm.numThreads = 1;   // the core build has no threads (they would need a cross-origin-isolated page, which a static docs host is not)
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     return new Guesser(ort, session, meta, bytes.byteLength);
   }
