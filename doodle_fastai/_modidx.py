@@ -828,6 +828,7 @@ d = { 'settings': { 'branch': 'main',
                                    'doodle_fastai.web.main_web': ('web.html#main_web', 'doodle_fastai/web.py'),
                                    'doodle_fastai.web.npm_ci': ('web.html#npm_ci', 'doodle_fastai/web.py'),
                                    'doodle_fastai.web.page_check': ('web.html#page_check', 'doodle_fastai/web.py'),
+                                   'doodle_fastai.web.page_eval': ('web.html#page_eval', 'doodle_fastai/web.py'),
                                    'doodle_fastai.web.python_guesses': ('web.html#python_guesses', 'doodle_fastai/web.py'),
                                    'doodle_fastai.web.raw_drawings': ('web.html#raw_drawings', 'doodle_fastai/web.py'),
                                    'doodle_fastai.web.serving': ('web.html#serving', 'doodle_fastai/web.py')}}}

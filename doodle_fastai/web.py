@@ -18,8 +18,8 @@ from .deploy import load_onnx, model_inputs, softmax, db_drawings
 
 # %% auto #0
 __all__ = ['WEB_DIR', 'MODEL_DIR', 'PAGE_FILES', 'ORT_FILES', 'INDEX_HTML', 'PAGE_LOADS', 'CHROME_ARGS', 'npm_ci', 'build_web',
-           'download_bytes', 'serving', 'find_chromium', 'browser_guesses', 'python_guesses', 'raw_drawings', 'latency',
-           'page_check', 'held_out', 'main_web']
+           'download_bytes', 'serving', 'find_chromium', 'browser_guesses', 'python_guesses', 'raw_drawings',
+           'page_eval', 'latency', 'page_check', 'held_out', 'main_web']
 
 # %% ../nbs/11a_web.ipynb #014961fd
 WEB_DIR = REPO/'web'              # the page's sources: app.js, doodle.js, package.json + package-lock.json, model/
@@ -170,6 +170,15 @@ def raw_drawings(n:int=4,              # drawings per category
         with (gzip.open(f) if f.suffix == '.gz' else open(f, 'rb')) as fh:
             for _, line in zip(range(n), fh): d = orjson.loads(line); out.append((d['word'], d['drawing']))
     return out
+
+# %% ../nbs/11a_web.ipynb #632ce171
+def page_eval(url:str,  # base URL of a `build_web` folder
+              fn:str,   # a JavaScript function `(d, arg) => ...` of `doodle.js`'s exports `d` and `arg`
+              arg=None, # its argument (JSON)
+             ):         # its result
+    "Evaluate `fn` on the page's `doodle.js` in headless Chromium (for unit tests of the port)"
+    return _chromium_run(lambda b: (pg := b.new_page(), pg.goto(url + 'index.html'),
+        pg.evaluate(f"async (arg) => {{ const d = await import(new URL('doodle.js', location.href)); return ({fn})(d, arg) }}", arg))[-1])
 
 # %% ../nbs/11a_web.ipynb #19a7eac9
 def latency(ms:list, # guess times in ms
