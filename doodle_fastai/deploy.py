@@ -150,6 +150,12 @@ def quantize_int8(src:str|Path,  # the fp32 .onnx file
 # %% ../nbs/08b_deploy.ipynb #8242e6fe
 FP32_TOL = 1e-3   # an fp32 export may differ from torch by at most this much in any probability
 
+def _prune_opsets(g):
+    "Drop opset imports of domains no node uses (the quantizer adds ai.onnx.ml 5 and others), so older runtimes such as onnxruntime-web 1.13 load the file"
+    used = {nd.domain for nd in g.graph.node} | {''}
+    keep = [o for o in g.opset_import if o.domain in used or o.domain == 'ai.onnx']
+    del g.opset_import[:]; g.opset_import.extend(keep)
+
 def _check_out_dir(out:Path):
     if out.is_file(): raise ValueError(f'--out {out} is a file, not a folder')
     if out.is_dir() and any(out.iterdir()): raise ValueError(f'--out {out} exists and is not empty; nothing overwritten (choose a new folder)')
@@ -189,6 +195,7 @@ def export_onnx(model_dir:str|Path, # model directory written by `export_model` 
             t1 = time.time(); f = quantize_int8(f, work/'int8.onnx', model_inputs(meta, cb, cr))
             rec['calibration'] = dict(db=str(db), split='train', n=len(cb), method='MinMax', per_channel=True, reduce_range=True, format='QDQ', seconds=round(time.time()-t1, 1))
         onnx = need('onnx'); g = onnx.load(str(f))
+        _prune_opsets(g)
         onnx.helper.set_model_props(g, {'doodle_fastai.model_json': json.dumps(meta), 'doodle_fastai.format': ONNX_FORMAT})
         onnx.save(g, str(work/'model.onnx'))
         sess = need('onnxruntime').InferenceSession(str(work/'model.onnx'), providers=['CPUExecutionProvider'])

@@ -5,7 +5,8 @@ Serves `_site/` on 127.0.0.1 (a random free port, in a background thread, stoppe
 real headless Chromium and checks, from the DOM after the pages loaded: each notebook's page is there with its title,
 the stylesheet and scripts ran, every public exported function/class of every module has its API entry (id,
 signature and docstring) on its page, every image loaded (naturalWidth > 0) and at least as many as the notebook has image
-outputs (two at least on the whole site: a rendered doodle and a plot), and the search index lists every API entry.
+outputs (two at least on the whole site: a rendered doodle and a plot), the search index lists every API entry, and
+the `web` page's draw-and-guess demo loaded its model (onnxruntime-web in the browser) and says it is ready.
 The server log must show no failed request. Screenshots of every page go to `artifacts/screenshots/` (gitignored).
 
     python tools/browser_check.py [--site _site] [--shots artifacts/screenshots]
@@ -54,6 +55,8 @@ window.addEventListener('load', () => setTimeout(() => {{  // give the theme's s
     r.nav = [...d.querySelectorAll('.md-nav--primary a.md-nav__link')].map(a => a.getAttribute('href'));
     r.css = hdr ? getComputedStyle(hdr).position : 'no header';
     r.js = d.documentElement.classList.contains('js-focus-visible');  // set by the theme's script bundle
+    const draw = d.getElementById('doodle-draw');  // the web page's draw-and-guess demo: its model must have loaded
+    if (draw) r.draw = {{ready: draw.dataset.ready || 'pending', status: (draw.querySelector('.dd-status') || {{}}).textContent || ''}};
   }}
   document.getElementById('result').textContent = JSON.stringify(res);
 }}, 2000));
@@ -139,6 +142,7 @@ def check(site, shots, exe):
         if not r['h1'] or title and title not in r['h1']: fails.append(f'{p}: title {title!r} not shown as <h1> ({r["h1"]})')
         if r['css'] not in ('sticky', 'fixed'): fails.append(f'{p}: the stylesheet did not apply (header position {r["css"]})')
         if not r['js']: fails.append(f'{p}: the theme scripts did not run')
+        if 'draw' in r and r['draw']['ready'] != 'true': fails.append(f'{p}: the draw-and-guess demo is not ready ({r["draw"]["ready"]}: {r["draw"]["status"]!r})')
         if set(pages) - set(r['nav']): fails.append(f'{p}: navigation lacks {sorted(set(pages) - set(r["nav"]))}')
         for nm, anchor, doc in api.get(name, []):
             if anchor not in r['api']: fails.append(f'{p}: no API entry for `{nm}` (#{anchor})')

@@ -4,6 +4,7 @@
 #   2. every notebook's tests (nbdev-test, via tools/nbtest.py; 14_docs also checks that everything is documented)
 #   2b. the GPU check's dry run (tools/gpu_check.sh --dry-run: its steps at tiny sizes on the CPU, so it cannot rot)
 #   3. the docs site: `doodle-docs` builds _site/ from nbdev's processed notebooks with mkdocs-material (no quarto)
+#      and _site/draw/, the web page's draw-and-guess files (npm ci of web/package-lock.json: needs npm and the npm registry)
 #   4. the browser check: _site/ served on 127.0.0.1, every page opened in headless Chromium (tools/browser_check.py),
 #      screenshots in artifacts/screenshots/
 # Each step runs even when an earlier one failed (the browser check needs a fresh build); the summary at the end gives

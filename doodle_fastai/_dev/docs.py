@@ -333,14 +333,16 @@ def build_site(dest:str|Path='_site', # the site folder (relative to the project
                force:bool=False,       # reprocess every notebook, not only those changed since the last build
                n_workers:int=2,        # notebooks processed in parallel
               )->Path:                 # the site folder
-    "Build the docs site: nbdev's `proc_nbs`, one markdown page per notebook (`write_docs`), then `mkdocs build`"
+    "Build the docs site: nbdev's `proc_nbs`, one markdown page per notebook (`write_docs`), `mkdocs build`, then the draw page's files (`web.build_web`)"
     from nbdev.serve import proc_nbs
+    from doodle_fastai.web import build_web   # here, not at the top: it imports torch, which the rest of the docs tooling does not need
     cfg = get_config(); dest = (cfg.config_path/dest).resolve()
     if dest in (cfg.config_path, *cfg.config_path.parents) or cfg.nbs_path.resolve().is_relative_to(dest):
         raise ValueError(f'refusing to replace {dest}: it holds the project')
     shutil.rmtree(dest, ignore_errors=True)  # a failed build leaves no stale site behind
     proc = proc_nbs(n_workers=n_workers, force=force)
     mkdocs_build(write_docs(proc, nb_pages(), proc/'_mkdocs', dest))
+    build_web(dest/'draw', log=lambda s: print(s, file=sys.stderr))   # the web page (11a_web) loads draw/app.js: onnxruntime-web from npm + the model
     return dest
 
 # %% ../../nbs/14_docs.ipynb #15eaca5d
