@@ -579,7 +579,8 @@ class SeqKind(ModelKind):
     defaults = dict(epochs=(30,), lr=3e-3)   # chosen on the sample's validation drawings (see "The sequence model's defaults")
     net = {}                                  # `StrokeSeqNet` settings (the same choice)
     def stages(self, run):
-        if 'epochs' not in run.defaulted and len(run.sizes) != len(run.epochs): size_stages(run.spec, run.sizes, run.epochs)   # the same check, the same message
+        if len(run.epochs) > 1 and len(run.sizes) != len(run.epochs): size_stages(run.spec, run.sizes, run.epochs)   # several counts: one a size, the same check and message
+        # one count (`--epochs 8`, or the kind's default that a k-fold run passes its folds) is one stage whatever `--sizes` lists
         return [(run.spec, sum(run.epochs))]
     def dls(self, run): return seq_dls(run.db, spec=run.spec, time=run.spec.time_channels, **_loader_kw(run))   # time channels: the sequence's time feature
     def learner(self, run, dls): return seq_learner(dls, path=run.out, smoothing=run.smoothing, weight=_weight(run, dls), **self.net)

@@ -54,7 +54,7 @@ def stack_data(src:str|Path,        # folder with `<word>.ndjson.gz` (Google's s
 # %% ../../nbs/12h_bench.stack.ipynb #3d234626
 MODELS = {'resnet18': '--arch resnet18 --sizes 64 --epochs 5 --bs 64 --lr 1e-3 --workers 0',
           'mobilenetv3': '--arch mobilenetv3_large_100 --sizes 64 --epochs 5 --bs 64 --lr 2e-3 --workers 0',
-          'lstm': '--arch lstm --epochs 8 --bs 64 --workers 0'}
+          'lstm': '--arch lstm --workers 0'}
 
 def console(name:str)->str:
     "The path of console script `name` installed beside this Python (else on the PATH)"
