@@ -75,7 +75,8 @@ def train_model(name:str,         # the model's folder name under `work/models`
            '--test', data['test'], '--labels', data['labels'], '--no-baseline', '--lr-find-it', '0', '--seed', str(seed),
            '--runs-db', str(work/'runs.db'), *flags.split(), *extra.split()]
     if (d/'results.json').is_file() and (d/'oof.probs.npz').is_file():
-        return dict(json.loads((d/'results.json').read_text()), cmd=cmd, kept=True)
+        folds_s = sum(json.loads(f.read_text()).get('total_s', 0) for f in d.glob('fold*/results.json'))
+        return dict(json.loads((d/'results.json').read_text()), cmd=cmd, kept=True, folds_s=round(folds_s, 1))   # the folds' own wall seconds, from their results
     if d.exists(): cmd.append('--resume')
     t, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     log = work/f'{name}.log'   # its output, to follow a long run (and read its error line from)
@@ -106,7 +107,7 @@ def bench_stack(src:str=None,               # folder with `<word>.ndjson.gz` (de
                              stacker=stacker, cpus=os.cpu_count(), n_train=data['n_train'], n_heldout=data['n_test'], n_heldout_recognized=data['n_test_recognized']), runs={})
     for m in names:
         r = train_model(m, MODELS[m], data, work, folds, extra=extra)
-        res['runs'][m] = {k: r.get(k) for k in ('cv_map3_mean', 'cv_map3_std', 'oof_map3', 'wall_s', 'cpu_s', 'kept')} | dict(cmd=' '.join(Path(c).name if i == 0 else c for i, c in enumerate(r['cmd'])))
+        res['runs'][m] = {k: r.get(k) for k in ('cv_map3_mean', 'cv_map3_std', 'oof_map3', 'wall_s', 'cpu_s', 'kept', 'folds_s')} | dict(cmd=' '.join(Path(c).name if i == 0 else c for i, c in enumerate(r['cmd'])))
         if out: Path(out).write_text(json.dumps(res, indent=1))
     st_out = work/'stack'
     cmd = [console('doodle-stack'), *[str(work/'models'/m) for m in names], '--test', data['test'], '--labels', data['labels'], '--out', str(st_out), '--stacker', stacker]
