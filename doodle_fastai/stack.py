@@ -117,12 +117,17 @@ def stack_features(probs:list,        # each model's (N, C) probabilities
 STACKERS = ('auto', 'lightgbm', 'logistic')
 
 def have_lightgbm()->bool:
+    "Whether LightGBM is installed (the `stack` extra)"
     try: import lightgbm; return True
     except ImportError: return False
 
 class Stacker:
     "A fitted stacker: `predict(X)` gives each row's probability of being the drawing's word; `save(folder)` writes it pickle-free"
-    def __init__(self, kind, model, features, rounds=None): self.kind, self.model, self.features, self.rounds = kind, model, features, rounds
+    def __init__(self, kind:str,     # 'lightgbm' or 'logistic'
+                 model,              # a LightGBM `Booster`, or the logistic weights (mean, scale, coef, intercept)
+                 features:list,      # the columns of `stack_features` it uses
+                 rounds:int=None,    # LightGBM's boosting rounds
+                ): self.kind, self.model, self.features, self.rounds = kind, model, features, rounds
     def predict(self, X:pd.DataFrame)->np.ndarray:
         if self.kind == 'lightgbm': return self.model.predict(X[self.features])
         w = self.model; z = (X[self.features].to_numpy(np.float64) - w['mean']) / w['scale']

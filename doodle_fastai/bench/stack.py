@@ -1,4 +1,4 @@
-"""Does stacking pay? Three models trained with `doodle-train --folds 3` on the five large categories of `data/quickdraw-more`, stacked with `doodle-stack`, against the best single model and the best fixed-weight blend on held-out drawings.
+"""Whether stacking pays: three models trained with `doodle-train --folds 3` on the five large categories of `data/quickdraw-more`, stacked with `doodle-stack`, against the best single model and the best fixed-weight blend on held-out drawings.
 
 Docs: https://doodle-fastai.github.io/doodle_fastai/bench.stack.html.md"""
 
@@ -56,7 +56,8 @@ MODELS = {'resnet18': '--arch resnet18 --sizes 64 --epochs 5 --bs 64 --lr 1e-3 -
           'mobilenetv3': '--arch mobilenetv3_large_100 --sizes 64 --epochs 5 --bs 64 --lr 2e-3 --workers 0',
           'lstm': '--arch lstm --workers 0'}
 
-def console(name:str)->str:
+def console(name:str, # e.g. 'doodle-train'
+           )->str:
     "The path of console script `name` installed beside this Python (else on the PATH)"
     p = Path(sys.executable).with_name(name)
     return str(p) if p.exists() else (shutil.which(name) or name)
