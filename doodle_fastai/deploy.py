@@ -14,7 +14,7 @@ from .core import DrawingError, sample_dir
 from .files import sha256_file
 from .cli import cli_errors
 from .data import DBReader, read_keys, key_hash, rank_in_class, to_model_input
-from .model import load_model, meta_digest, check_meta, ModelFileError, MODEL_FORMAT
+from .model import load_model, meta_digest, read_model_json, check_model_files, ModelFileError, MODEL_FORMAT
 from .render import RenderSpec, render_blobs
 from .seq import seq_inputs, seq_flip
 from .testset import test_batches
@@ -224,18 +224,11 @@ def load_onnx(path:str|Path,   # folder written by `export_onnx` (or its model.j
     p = Path(path)
     if p.is_file(): p = p.parent
     jf, of = p/'model.json', p/'model.onnx'
-    for f in (jf, of):
-        if not f.is_file(): raise ModelFileError(f'{p}: missing {f.name} (write the folder with: doodle-export MODEL_DIR --format onnx --out {p})')
-    try: meta = json.loads(jf.read_bytes())
-    except ValueError as e: raise ModelFileError(f'{jf}: not valid JSON ({e})') from None
+    meta = read_model_json(p, of.name, f' (write the folder with: doodle-export MODEL_DIR --format onnx --out {p})')
     rec = meta.get('onnx') if isinstance(meta, dict) else None
     if not isinstance(rec, dict) or rec.get('format') != ONNX_FORMAT or meta.get('format') != MODEL_FORMAT:
         raise ModelFileError(f'{jf}: not an ONNX export of format {ONNX_FORMAT} (write one with doodle-export)')
-    try: same = meta_digest(meta) == meta.get('digest')
-    except ValueError: same = False
-    if not same: raise ModelFileError(f'{jf}: digest does not match its contents (model.json changed after export)')
-    if sha256_file(of) != rec.get('sha256'): raise ModelFileError(f'{of}: SHA-256 does not match model.json (file changed or tampered)')
-    check_meta(meta, jf)
+    check_model_files(meta, jf, of, rec.get('sha256'))
     ort = need('onnxruntime')
     so = ort.SessionOptions(); so.intra_op_num_threads = threads or torch.get_num_threads(); so.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(of), so, providers=['CPUExecutionProvider'])

@@ -20,7 +20,7 @@ from .render import RenderSpec, as_spec
 __all__ = ['ARCHS', 'SEQ_MAX_LEN', 'MODEL_FORMAT', 'SEQ_KW', 'doodle_resnet', 'arch_names', 'check_arch', 'is_timm',
            'check_pretrained', 'doodle_model', 'classifier_of', 'new_head', 'body_head_split', 'init_body',
            'StrokeSeqNet', 'top3', 'ap3', 'map3', 'ModelFileError', 'meta_digest', 'check_meta', 'export_model',
-           'load_model', 'upgrade_model']
+           'read_model_json', 'check_model_files', 'load_model', 'upgrade_model']
 
 # %% ../nbs/06_model.ipynb #5cb5ccc1
 ARCHS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
@@ -279,6 +279,29 @@ def _refuse_pickle(p:Path):
     if head[:1] == b'\x80' or head[:2] == b'PK' or p.suffix in ('.pkl', '.pth', '.pt'):
         raise ModelFileError(f'{p}: refusing to load a pickle/torch.save file; export with `export_model` (safetensors + JSON)')
 
+def read_model_json(folder:Path,  # a model folder (`export_model`'s, or `doodle-export`'s)
+                    weights:str,   # the weights file that must be beside model.json
+                    hint:str='',   # appended to the "missing" message, e.g. how to write such a folder
+                   )->dict:        # model.json, parsed (not yet checked)
+    "A model folder's model.json, after checking that it and `weights` exist; one line naming what is missing or unreadable"
+    jf = folder/'model.json'
+    for f in (jf, folder/weights):
+        if not f.is_file(): raise ModelFileError(f'{folder}: missing {f.name}{hint}')
+    try: return json.loads(jf.read_bytes())
+    except ValueError as e: raise ModelFileError(f'{jf}: not valid JSON ({e})') from None
+
+def check_model_files(meta:dict,  # model.json, parsed, its format already checked
+                      jf:Path,     # the model.json file (named in the messages)
+                      wf:Path,     # the weights file
+                      sha:str,     # the weights' SHA-256 recorded in `meta`
+                     ):
+    "Refuse a model.json changed after export, weights that are not the recorded ones, or fields that do not fit"
+    try: same = meta_digest(meta) == meta.get('digest')
+    except ValueError: same = False
+    if not same: raise ModelFileError(f'{jf}: digest does not match its contents (model.json changed after export)')
+    if sha256_file(wf) != sha: raise ModelFileError(f'{wf}: SHA-256 does not match model.json (file changed or tampered)')
+    check_meta(meta, jf)
+
 def load_model(path:str|Path, # directory written by `export_model` (or its model.json)
                device='cpu',  # device to put the model on
               )->tuple:       # (model in eval mode, metadata dict)
@@ -289,18 +312,11 @@ def load_model(path:str|Path, # directory written by `export_model` (or its mode
         if p.name != 'model.json': raise ModelFileError(f'{p}: expected a model directory or its model.json')
         p = p.parent
     jf, wf = p/'model.json', p/'model.safetensors'
-    for f in (jf, wf):
-        if not f.is_file(): raise ModelFileError(f'{p}: missing {f.name}')
-    try: meta = json.loads(jf.read_bytes())
-    except ValueError as e: raise ModelFileError(f'{jf}: not valid JSON ({e})') from None
+    meta = read_model_json(p, wf.name)
     fmt = meta.get('format') if isinstance(meta, dict) else None
     if fmt == 'doodle_fastai.model/1': raise ModelFileError(f'{jf}: format {fmt} has no digest over model.json; check it and run doodle_fastai.model.upgrade_model on it, or re-export')
     if fmt != MODEL_FORMAT: raise ModelFileError(f'{jf}: format is {fmt!r}, expected {MODEL_FORMAT!r}')
-    try: same = meta_digest(meta) == meta.get('digest')
-    except ValueError: same = False
-    if not same: raise ModelFileError(f'{jf}: digest does not match its contents (model.json changed after export)')
-    if sha256_file(wf) != meta.get('sha256'): raise ModelFileError(f'{wf}: SHA-256 does not match model.json (file changed or tampered)')
-    check_meta(meta, jf)
+    check_model_files(meta, jf, wf, meta.get('sha256'))
     model = _build(meta)
     try: model.load_state_dict(load_file(wf), strict=True)
     except Exception as e: raise ModelFileError(f'{wf}: weights do not fit {meta["arch"]} with {meta["n_classes"]} classes: {str(e)[:300]}') from None
